@@ -10,6 +10,8 @@ const MAX_ALIAS_COUNT = 100;
 
 export interface ParsedYaml {
   file: string;
+  /** The file's text exactly as read. */
+  text: string;
   value: unknown;
   document: Document;
   lines: LineCounter;
@@ -42,7 +44,7 @@ export function parseYamlText(text: string, file: string): { parsed?: ParsedYaml
     return { problems: [{ file, line: 1, column: 1, message: `cannot be expanded: ${(error as Error).message} (aliases are limited to prevent alias bombs)` }] };
   }
   if (value === null || value === undefined) return { problems: [{ file, line: 1, column: 1, message: "file has no content" }] };
-  return { parsed: { file, value, document, lines }, problems: [] };
+  return { parsed: { file, text, value, document, lines }, problems: [] };
 }
 
 /** Line and column (1-based) of the node at a path, or of its closest existing parent. */

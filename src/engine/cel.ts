@@ -1,0 +1,249 @@
+import { celEnv, isCelError, parse, plan, type CelEnv } from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
+import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { FieldType, ObjectType } from "../collectors/schema.js";
+import { describeStatic, ExpressionChecker, typeOfValue, type CelStaticType, type CheckIssue } from "./cel-check.js";
+
+type Program = (bindings: Record<string, unknown>) => unknown;
+
+/** An expression parsed, type-checked and planned once, evaluated for every resource. */
+export interface CompiledExpression {
+  source: string;
+  /** Paths under `resource` the expression reads, e.g. `rlsEnabled`, `publicAccessBlock.allBlocked`. */
+  fieldsRead: string[];
+  evaluate(bindings: Record<string, unknown>): EvaluationOutcome;
+}
+
+export type EvaluationOutcome = { ok: true; value: unknown } | { ok: false; error: string };
+
+let sharedEnv: CelEnv | undefined;
+
+function environment(): CelEnv {
+  sharedEnv ??= celEnv({ funcs: strings });
+  return sharedEnv;
+}
+
+export interface CompileScope {
+  resource: ObjectType;
+  params: Record<string, unknown>;
+  /** Whether the expression must yield a bool (where and assert do). */
+  expectBool: boolean;
+}
+
+export type CompileResult = { compiled: CompiledExpression; issues: [] } | { compiled?: undefined; issues: CheckIssue[] };
+
+export function compileExpression(source: string, scope: CompileScope): CompileResult {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(source);
+  } catch (error) {
+    const located = error as { message: string; location?: { start?: { offset?: number } } };
+    return { issues: [{ message: `does not parse: ${located.message.replace(/^<input>:\d+:\d+: /, "")}`, offset: located.location?.start?.offset }] };
+  }
+  if (!parsed.expr) return { issues: [{ message: "expression is empty" }] };
+
+  const positions = Object.fromEntries(Object.entries(parsed.sourceInfo?.positions ?? {}).map(([id, offset]) => [id, Number(offset)]));
+  const checker = new ExpressionChecker(variableTypes(scope), positions);
+  const resultType = checker.check(parsed.expr);
+  if (scope.expectBool && resultType.kind !== "bool" && resultType.kind !== "dyn") {
+    checker.issues.push({ message: `evaluates to ${describeStatic(resultType)}, expected bool` });
+  }
+  if (checker.issues.length > 0) return { issues: checker.issues };
+
+  const env = environment();
+  const program = plan(env, parsed) as Program;
+  const guards = fallibleOperands(parsed.expr).map((operand) => plan(env, operand) as Program);
+  const fieldsRead = [...new Set(resourcePaths(parsed.expr))].sort();
+
+  return {
+    issues: [],
+    compiled: {
+      source,
+      fieldsRead,
+      evaluate(bindings) {
+        const value = program(bindings);
+        if (isCelError(value)) return { ok: false, error: value.message };
+        // CEL lets `true || error` be true. An error hidden that way would let a broken check
+        // pass, so operands of && and || that can fail are evaluated on their own as well.
+        for (const guard of guards) {
+          const partial = guard(bindings);
+          if (isCelError(partial)) return { ok: false, error: partial.message };
+        }
+        return { ok: true, value };
+      },
+    },
+  };
+}
+
+function variableTypes(scope: CompileScope): Record<string, CelStaticType> {
+  return {
+    resource: scope.resource,
+    resources: { kind: "list", of: scope.resource },
+    params: typeOfValue(scope.params),
+    now: { kind: "timestamp" },
+  };
+}
+
+/** Paths read below the `resource` variable, outermost select chain only. */
+function resourcePaths(expr: Expr): string[] {
+  const paths: string[] = [];
+  const visit = (node: Expr | undefined): void => {
+    if (!node) return;
+    const kind = node.exprKind;
+    if (kind.case === "selectExpr") {
+      const chain = selectChain(node);
+      if (chain && chain[0] === "resource" && chain.length > 1) {
+        paths.push(chain.slice(1).join("."));
+        return;
+      }
+      visit(kind.value.operand);
+      return;
+    }
+    for (const child of children(node)) visit(child);
+  };
+  visit(expr);
+  return paths;
+}
+
+function selectChain(expr: Expr): string[] | undefined {
+  if (expr.exprKind.case === "identExpr") return [expr.exprKind.value.name];
+  if (expr.exprKind.case === "selectExpr" && expr.exprKind.value.operand) {
+    const base = selectChain(expr.exprKind.value.operand);
+    return base ? [...base, expr.exprKind.value.field] : undefined;
+  }
+  return undefined;
+}
+
+function children(expr: Expr): Expr[] {
+  const kind = expr.exprKind;
+  switch (kind.case) {
+    case "selectExpr":
+      return kind.value.operand ? [kind.value.operand] : [];
+    case "callExpr":
+      return [...(kind.value.target ? [kind.value.target] : []), ...kind.value.args];
+    case "listExpr":
+      return kind.value.elements;
+    case "structExpr":
+      return kind.value.entries.flatMap((entry) => [
+        ...(entry.keyKind.case === "mapKey" ? [entry.keyKind.value] : []),
+        ...(entry.value ? [entry.value] : []),
+      ]);
+    case "comprehensionExpr":
+      return [kind.value.iterRange, kind.value.accuInit, kind.value.loopCondition, kind.value.loopStep, kind.value.result]
+        .filter((child): child is Expr => child !== undefined);
+    default:
+      return [];
+  }
+}
+
+/** Calls that cannot fail at run time once the expression has type-checked. */
+const INFALLIBLE = new Set([
+  "_&&_", "_||_", "!_", "_==_", "_!=_", "_<_", "_<=_", "_>_", "_>=_", "@in", "_?_:_",
+  "size", "startsWith", "endsWith", "contains", "lowerAscii", "upperAscii", "trim", "string", "bool",
+]);
+
+/**
+ * Operands of && and || (outside comprehensions, whose variables exist only inside them) that
+ * contain a call able to fail at run time: arithmetic, indexing, conversions, regular expressions.
+ */
+function fallibleOperands(expr: Expr): Expr[] {
+  const found: Expr[] = [];
+  const visit = (node: Expr): void => {
+    const kind = node.exprKind;
+    if (kind.case === "comprehensionExpr") return;
+    if (kind.case === "callExpr" && (kind.value.function === "_&&_" || kind.value.function === "_||_")) {
+      for (const operand of kind.value.args) {
+        if (isLogical(operand)) visit(operand);
+        else if (canFail(operand)) found.push(operand);
+      }
+      return;
+    }
+    for (const child of children(node)) visit(child);
+  };
+  visit(expr);
+  return found;
+}
+
+function isLogical(expr: Expr): boolean {
+  return expr.exprKind.case === "callExpr" && (expr.exprKind.value.function === "_&&_" || expr.exprKind.value.function === "_||_");
+}
+
+function canFail(expr: Expr): boolean {
+  const kind = expr.exprKind;
+  if (kind.case === "callExpr" && !INFALLIBLE.has(kind.value.function)) return true;
+  if (kind.case === "comprehensionExpr") return true;
+  return children(expr).some(canFail);
+}
+
+/**
+ * Converts a JSON resource to CEL values through its schema: integers to CEL ints (bigint),
+ * ISO-8601 strings to timestamps. Throws on a value that does not fit its declared type, so a
+ * collector bug shows as an error rather than a wrong verdict.
+ */
+export function toCelValue(value: unknown, type: FieldType, path: string): unknown {
+  if (value === null || value === undefined) {
+    if (type.nullable || type.kind === "dyn") return null;
+    throw new TypeError(`${path} is ${value === null ? "null" : "missing"} but declared ${type.kind}`);
+  }
+  switch (type.kind) {
+    case "string":
+      if (typeof value !== "string") throw mismatch(path, type.kind, value);
+      return value;
+    case "bool":
+      if (typeof value !== "boolean") throw mismatch(path, type.kind, value);
+      return value;
+    case "int":
+      if (typeof value === "bigint") return value;
+      if (typeof value !== "number" || !Number.isInteger(value)) throw mismatch(path, type.kind, value);
+      return BigInt(value);
+    case "double":
+      if (typeof value !== "number") throw mismatch(path, type.kind, value);
+      return value;
+    case "timestamp": {
+      const date = typeof value === "string" ? new Date(value) : value instanceof Date ? value : undefined;
+      if (!date || Number.isNaN(date.getTime())) throw mismatch(path, type.kind, value);
+      return timestampFromDate(date);
+    }
+    case "list":
+      if (!Array.isArray(value)) throw mismatch(path, type.kind, value);
+      return value.map((item, index) => toCelValue(item, type.of, `${path}[${index}]`));
+    case "map": {
+      if (typeof value !== "object" || Array.isArray(value)) throw mismatch(path, type.kind, value);
+      const converted = new Map<string, unknown>();
+      for (const [key, item] of Object.entries(value)) converted.set(key, toCelValue(item, type.of, `${path}.${key}`));
+      return converted;
+    }
+    case "object": {
+      if (typeof value !== "object" || Array.isArray(value)) throw mismatch(path, type.kind, value);
+      const converted: Record<string, unknown> = {};
+      for (const [key, fieldType] of Object.entries(type.fields)) {
+        converted[key] = toCelValue((value as Record<string, unknown>)[key], fieldType, path ? `${path}.${key}` : key);
+      }
+      return converted;
+    }
+    case "dyn":
+      return fromJson(value);
+  }
+}
+
+function mismatch(path: string, expected: string, value: unknown): TypeError {
+  const actual = Array.isArray(value) ? "array" : typeof value;
+  return new TypeError(`${path} is ${actual} but declared ${expected}`);
+}
+
+/** Converts untyped parameter values: integral numbers become CEL ints, as in a typed field. */
+export function fromJson(value: unknown): unknown {
+  if (typeof value === "number") return Number.isInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(fromJson);
+  if (value !== null && typeof value === "object") {
+    const converted: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) converted[key] = fromJson(item);
+    return converted;
+  }
+  return value;
+}
+
+export function celTimestamp(date: Date): unknown {
+  return timestampFromDate(date);
+}
