@@ -1,0 +1,103 @@
+import { createHash } from "node:crypto";
+import { mkdir, readdir } from "node:fs/promises";
+import path from "node:path";
+import { stringify } from "yaml";
+import { Soc2Error, type Problem } from "../errors.js";
+import { readYamlFile, zodProblems } from "../yaml-file.js";
+import { incidentRecordSchema, RESPONSE_TARGET_MINUTES, type IncidentRecord } from "./schema.js";
+import { writeAtomically } from "./store.js";
+
+export interface StoredIncident {
+  /** The record's file name without `.yaml`: `<detected date>-<short hash>`. */
+  id: string;
+  file: string;
+  record: IncidentRecord;
+}
+
+/** Reads the incident register; a missing directory means no incident was recorded. */
+export async function readIncidents(dir: string): Promise<StoredIncident[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => name.endsWith(".yaml") || name.endsWith(".yml")).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+
+  const problems: Problem[] = [];
+  const incidents: StoredIncident[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const { parsed, problems: syntaxProblems } = await readYamlFile(file);
+    if (!parsed) {
+      problems.push(...syntaxProblems);
+      continue;
+    }
+    const result = incidentRecordSchema.safeParse(parsed.value);
+    if (!result.success) {
+      problems.push(...zodProblems(parsed, result.error));
+      continue;
+    }
+    incidents.push({ id: path.basename(name, path.extname(name)), file, record: result.data });
+  }
+
+  if (problems.length > 0) {
+    throw new Soc2Error("SOC2_INPUT_INVALID", `${problems.length} problem(s) in incident records under ${dir}`, {
+      problems,
+      hint: "Fix the records named above; `soc2 incident record` writes valid ones.",
+    });
+  }
+  return incidents;
+}
+
+/** Whole minutes between two ISO timestamps, rounded up so 61 seconds counts as 2 minutes. */
+export function minutesBetween(from: string, to: string): number {
+  return Math.ceil((Date.parse(to) - Date.parse(from)) / 60_000);
+}
+
+export function responseTargetMinutes(severity: 1 | 2 | 3): number {
+  return RESPONSE_TARGET_MINUTES[severity];
+}
+
+export interface RecordIncidentOptions {
+  incidentsDir: string;
+  severity: number;
+  detected: string;
+  responded: string;
+  resolved?: string;
+  notified: string[];
+  dataBreach: boolean;
+  summary: string;
+  now: Date;
+}
+
+/** Validates and writes one incident record; returns its path. */
+export async function recordIncident(options: RecordIncidentOptions): Promise<{ file: string; record: IncidentRecord }> {
+  const input = {
+    severity: options.severity,
+    detected: options.detected,
+    responded: options.responded,
+    ...(options.resolved === undefined ? {} : { resolved: options.resolved }),
+    notified: options.notified,
+    data_breach: options.dataBreach,
+    summary: options.summary,
+    recorded_at: options.now.toISOString(),
+  };
+  const result = incidentRecordSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue): Problem => ({
+      file: "command line",
+      field: issue.path.join("."),
+      message: issue.message,
+    }));
+    throw new Soc2Error("SOC2_USAGE", "the incident was not recorded: invalid options", { problems });
+  }
+
+  const record = result.data;
+  const text = stringify(record);
+  const shortHash = createHash("sha256").update(text).digest("hex").slice(0, 8);
+  const file = path.join(options.incidentsDir, `${new Date(record.detected).toISOString().slice(0, 10)}-${shortHash}.yaml`);
+  await mkdir(options.incidentsDir, { recursive: true });
+  await writeAtomically(file, text);
+  return { file, record };
+}

@@ -1,0 +1,203 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { copyFile, mkdir, readdir, rename, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { stringify } from "yaml";
+import { Soc2Error, type Problem } from "../errors.js";
+import { readYamlFile, zodProblems } from "../yaml-file.js";
+import { attestationRecordSchema, type AttestationRecord } from "./schema.js";
+
+/** The folder under the attestations directory that holds copies of attached files. */
+export const FILES_FOLDER = "files";
+
+export interface VerifiedFile {
+  name: string;
+  sha256: string;
+  /** True when the stored copy exists and still hashes to the digest recorded. */
+  intact: boolean;
+}
+
+export interface StoredAttestation {
+  /** `<kind>/<file name without .yaml>`, stable for as long as the record exists. */
+  id: string;
+  file: string;
+  record: AttestationRecord;
+  files: VerifiedFile[];
+  tampered: boolean;
+}
+
+/** Computes the SHA-256 of a file as lowercase hex, streaming so large attachments stay out of memory. */
+export async function hashFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** Where the copy of an attached file lives: content-addressed, so one file attached twice is stored once. */
+export function storedCopyPath(attestationsDir: string, sha256: string, name: string): string {
+  return path.join(attestationsDir, FILES_FOLDER, `${sha256}-${name}`);
+}
+
+/**
+ * Reads every record under `<dir>/<kind>/*.yaml` and re-hashes the stored copy of each attached
+ * file. A missing directory means nothing was recorded yet. Every malformed record is reported
+ * at once as a located problem.
+ */
+export async function readAttestations(dir: string): Promise<StoredAttestation[]> {
+  const files = await listRecordFiles(dir);
+  const problems: Problem[] = [];
+  const attestations: StoredAttestation[] = [];
+
+  for (const { file, kindFolder } of files) {
+    const { parsed, problems: syntaxProblems } = await readYamlFile(file);
+    if (!parsed) {
+      problems.push(...syntaxProblems);
+      continue;
+    }
+    const result = attestationRecordSchema.safeParse(parsed.value);
+    if (!result.success) {
+      problems.push(...zodProblems(parsed, result.error));
+      continue;
+    }
+    const record = result.data;
+    if (record.kind !== kindFolder) {
+      problems.push({ file, field: "kind", message: `is "${record.kind}" but the record is filed under "${kindFolder}/"` });
+      continue;
+    }
+    const storedProblems: Problem[] = [];
+    record.files.forEach((attached, index) => {
+      const expected = `${attached.sha256}-${attached.name}`;
+      if (path.basename(attached.stored) !== expected) {
+        storedProblems.push({ file, field: `files[${index}].stored`, message: `must name the copy "${expected}"` });
+      }
+    });
+    if (storedProblems.length > 0) {
+      problems.push(...storedProblems);
+      continue;
+    }
+
+    const verified = await Promise.all(record.files.map((attached) => verifyCopy(dir, attached.name, attached.sha256)));
+    attestations.push({
+      id: `${kindFolder}/${path.basename(file, ".yaml")}`,
+      file,
+      record,
+      files: verified,
+      tampered: verified.some((attached) => !attached.intact),
+    });
+  }
+
+  if (problems.length > 0) {
+    throw new Soc2Error("SOC2_INPUT_INVALID", `${problems.length} problem(s) in attestation records under ${dir}`, {
+      problems,
+      hint: "Fix the records named above; `soc2 attest` writes valid ones.",
+    });
+  }
+  return attestations.sort((left, right) => left.id.localeCompare(right.id));
+}
+
+async function verifyCopy(dir: string, name: string, sha256: string): Promise<VerifiedFile> {
+  const copy = storedCopyPath(dir, sha256, name);
+  try {
+    return { name, sha256, intact: (await hashFile(copy)) === sha256 };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { name, sha256, intact: false };
+    throw error;
+  }
+}
+
+async function listRecordFiles(dir: string): Promise<Array<{ file: string; kindFolder: string }>> {
+  let kinds;
+  try {
+    kinds = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+
+  const files: Array<{ file: string; kindFolder: string }> = [];
+  for (const entry of kinds) {
+    if (!entry.isDirectory() || entry.name === FILES_FOLDER || entry.name.startsWith(".")) continue;
+    const folder = path.join(dir, entry.name);
+    for (const name of (await readdir(folder)).sort()) {
+      if (name.endsWith(".yaml") || name.endsWith(".yml")) files.push({ file: path.join(folder, name), kindFolder: entry.name });
+    }
+  }
+  return files;
+}
+
+export interface RecordAttestationOptions {
+  /** Folder the `stored` paths are written relative to (the repository root). */
+  rootDir: string;
+  attestationsDir: string;
+  control: string;
+  kind: string;
+  by: string;
+  date: string;
+  note?: string;
+  files: string[];
+  now: Date;
+}
+
+/**
+ * Records one attestation: copies each attached file into the content-addressed store, then
+ * writes the record through a temporary file and a rename, so a crash leaves no half-written record.
+ * Returns the record's path.
+ */
+export async function recordAttestation(options: RecordAttestationOptions): Promise<{ file: string; record: AttestationRecord }> {
+  const attached = [];
+  for (const source of options.files) {
+    const name = path.basename(source);
+    let sha256: string;
+    try {
+      sha256 = await hashFile(source);
+    } catch (error) {
+      throw new Soc2Error("SOC2_USAGE", `attached file ${source} could not be read: ${(error as Error).message}`, { cause: error });
+    }
+    const copy = storedCopyPath(options.attestationsDir, sha256, name);
+    await mkdir(path.dirname(copy), { recursive: true });
+    // An existing copy with another digest was altered; the fresh copy restores the recorded content.
+    if (!(await exists(copy)) || (await hashFile(copy)) !== sha256) await copyAtomically(source, copy);
+    attached.push({ name, sha256, stored: toPosix(path.relative(options.rootDir, copy)) });
+  }
+
+  const record = attestationRecordSchema.parse({
+    control: options.control,
+    kind: options.kind,
+    by: options.by,
+    date: options.date,
+    recorded_at: options.now.toISOString(),
+    ...(options.note === undefined ? {} : { note: options.note }),
+    files: attached,
+  });
+  const text = stringify(record);
+  const shortHash = createHash("sha256").update(text).digest("hex").slice(0, 8);
+  const file = path.join(options.attestationsDir, options.kind, `${options.date}-${shortHash}.yaml`);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeAtomically(file, text);
+  return { file, record };
+}
+
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  const temporary = `${file}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(temporary, text, { flag: "wx" });
+  await rename(temporary, file);
+}
+
+async function copyAtomically(source: string, target: string): Promise<void> {
+  const temporary = `${target}.${randomBytes(4).toString("hex")}.tmp`;
+  await copyFile(source, temporary);
+  await rename(temporary, target);
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function toPosix(relative: string): string {
+  return relative.split(path.sep).join("/");
+}
