@@ -1,10 +1,14 @@
-import { z } from "zod";
 import type { Source } from "../types.js";
+import { attestationsCollector } from "./attestations.js";
+import { filesConfigSchema, type FilesConfig } from "./config.js";
+import { incidentsCollector } from "./incidents.js";
+import { policiesCollector } from "./policies.js";
 
-export const source: Source = {
+/** Documents kept in the repository itself, read on every run without any configuration. */
+export const source: Source<FilesConfig> = {
   id: "files",
   title: "Repository files",
-  config: z.object({}).strict(),
+  config: filesConfigSchema,
   always: true,
-  collectors: [],
+  collectors: [policiesCollector, attestationsCollector, incidentsCollector],
 };
