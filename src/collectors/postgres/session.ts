@@ -1,0 +1,213 @@
+import type { ClientConfig, QueryConfig, QueryResult, QueryResultRow } from "pg";
+import { CollectorError } from "../../errors.js";
+import type { CollectContext, CoverageEntry } from "../types.js";
+import type { PostgresConfig } from "./index.js";
+
+/** Runs a query inside the collector's read-only transaction and returns its rows. */
+export type Query = <Row extends QueryResultRow>(query: string | QueryConfig) => Promise<Row[]>;
+
+/** Like `Query`, but returns the whole result, field descriptions included. */
+export type QueryWithFields = <Row extends QueryResultRow>(query: string | QueryConfig) => Promise<QueryResult<Row>>;
+
+/** The run's one PostgreSQL connection, shared by every postgres collector. */
+export interface PostgresSession {
+  /** `database@host:port`, for coverage entries and messages; never carries credentials. */
+  scope: string;
+  database: string;
+  currentUser: string;
+  /** Set when the collectors connect as a superuser, which they do not need. */
+  superuserWarning: string | undefined;
+  /** Runs `work` in a READ ONLY, REPEATABLE READ transaction that is always rolled back. */
+  readOnly<T>(what: string, work: (query: Query, queryWithFields: QueryWithFields) => Promise<T>): Promise<T>;
+}
+
+const SHARED_KEY = "postgres";
+
+/**
+ * Opens (once per run) the session the postgres collectors share. Each session is read-only at
+ * three levels: the session characteristics, `default_transaction_read_only`, and an explicit
+ * `READ ONLY` transaction around every collector's queries.
+ */
+export async function openSession(ctx: CollectContext<PostgresConfig>): Promise<PostgresSession> {
+  const connection = resolveConnection(ctx.source, ctx.env);
+  const session = await ctx.shared(SHARED_KEY, () => connect(connection, ctx.source, ctx.debug), (opened) => opened.close());
+  return session;
+}
+
+/** Coverage entry for one catalog a collector read. */
+export function readCoverage(session: PostgresSession, api: string): CoverageEntry {
+  return { source: "postgres", scope: session.scope, api, status: "read" };
+}
+
+export function sessionWarnings(session: PostgresSession): string[] {
+  return session.superuserWarning === undefined ? [] : [session.superuserWarning];
+}
+
+interface Connection {
+  connectionString: string;
+  password?: string;
+}
+
+function resolveConnection(config: PostgresConfig, env: Readonly<Record<string, string | undefined>>): Connection {
+  if (config.url !== undefined) {
+    if (config.password_env === undefined) return { connectionString: config.url };
+    const password = env[config.password_env];
+    if (password === undefined || password === "") {
+      throw new CollectorError(
+        "SOC2_CREDENTIALS_MISSING",
+        `environment variable ${config.password_env} is not set; it must hold the password for sources.postgres.url`,
+      );
+    }
+    return { connectionString: config.url, password };
+  }
+
+  const variable = config.url_env ?? "DATABASE_URL";
+  const connectionString = env[variable];
+  if (connectionString === undefined || connectionString === "") {
+    throw new CollectorError(
+      "SOC2_CREDENTIALS_MISSING",
+      `environment variable ${variable} is not set; set ${variable} to the connection string of the soc2_reader role, `
+        + "e.g. postgresql://soc2_reader:PASSWORD@HOST:5432/DATABASE?sslmode=verify-full",
+    );
+  }
+  return { connectionString };
+}
+
+async function connect(
+  connection: Connection,
+  config: PostgresConfig,
+  debug: (message: string) => void,
+): Promise<PostgresSession & { close(): Promise<void> }> {
+  const { default: pg } = await import("pg");
+
+  // pg parses the connection string itself, sslmode included; keys parsed from it win over
+  // these options, so the read-only settings are applied again with SET after connecting.
+  const clientConfig: ClientConfig = {
+    connectionString: connection.connectionString,
+    connectionTimeoutMillis: config.connect_timeout_ms,
+    statement_timeout: config.statement_timeout_ms,
+    // Client-side limit for a server that stops answering (e.g. a frozen process), a little
+    // over the server's own statement timeout so that the server's error normally wins.
+    query_timeout: config.statement_timeout_ms + 5_000,
+    application_name: "soc2",
+  };
+  if (connection.password !== undefined) clientConfig.password = connection.password;
+  const client = new pg.Client(clientConfig);
+
+  // A connection that fails while idle (e.g. the server shuts down) is reported by an `error`
+  // event, which would crash the process without a listener. The next query reports it.
+  let lost: CollectorError | undefined;
+  client.on("error", (error) => {
+    lost = toCollectorError("connection", error);
+    debug(`postgres: connection lost: ${lost.code}`);
+  });
+
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw toCollectorError("connection", error);
+  }
+
+  const scope = `${client.database ?? "?"}@${client.host}:${client.port}`;
+  debug(`postgres: connected to ${scope}`);
+
+  let identity: { current_user: string; rolsuper: boolean };
+  try {
+    await client.query(
+      "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY; "
+        + "SET default_transaction_read_only = on; "
+        + `SET statement_timeout = ${config.statement_timeout_ms}; `
+        + `SET idle_in_transaction_session_timeout = ${config.statement_timeout_ms + 5_000}; `
+        + "SET application_name = 'soc2'",
+    );
+    const result = await client.query<{ current_user: string; rolsuper: boolean }>(
+      "SELECT current_user, r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user",
+    );
+    identity = result.rows[0] ?? { current_user: "?", rolsuper: false };
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw toCollectorError("session setup", error);
+  }
+
+  // One transaction at a time: collectors may run concurrently, but a connection has one.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function runReadOnly<T>(what: string, work: (query: Query, queryWithFields: QueryWithFields) => Promise<T>): Promise<T> {
+    if (lost !== undefined) throw lost;
+    try {
+      await client.query("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    } catch (error) {
+      throw lost ?? toCollectorError(what, error);
+    }
+    try {
+      return await work(
+        async <Row extends QueryResultRow>(query: string | QueryConfig) => (await client.query<Row>(query)).rows,
+        <Row extends QueryResultRow>(query: string | QueryConfig) => client.query<Row>(query),
+      );
+    } catch (error) {
+      throw toCollectorError(what, error, lost);
+    } finally {
+      // Rolling back also undoes any SET a query may have made.
+      await client.query("ROLLBACK").catch(() => undefined);
+    }
+  }
+
+  return {
+    scope,
+    database: client.database ?? "",
+    currentUser: identity.current_user,
+    superuserWarning: identity.rolsuper
+      ? `connected to PostgreSQL ${scope} as superuser ${identity.current_user}; `
+        + "the collectors need only the soc2_reader role (sql/soc2-reader-role.sql)"
+      : undefined,
+    readOnly<T>(what: string, work: (query: Query, queryWithFields: QueryWithFields) => Promise<T>): Promise<T> {
+      const next = queue.then(() => runReadOnly(what, work));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    async close() {
+      await client.end().catch(() => undefined);
+    },
+  };
+}
+
+/** Next steps for the SQLSTATE codes an operator can act on. */
+const HINTS: Record<string, string> = {
+  "42501": "grant the privileges in sql/soc2-reader-role.sql to the role soc2 connects as",
+  "57014": "the statement timed out; raise sources.postgres.statement_timeout_ms if the catalog is large",
+  "57P01": "the server shut down during the run; run soc2 again once it is back",
+  "28P01": "check the password of the role in the connection string",
+  "28000": "check pg_hba.conf allows this role, database and client address (and TLS if required)",
+  "3D000": "check the database name in the connection string",
+  ECONNREFUSED: "check the host and port in the connection string and that the server is running",
+};
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * Maps a pg or network error to a CollectorError with the server's SQLSTATE (e.g. 42501) or the
+ * Node.js error code (e.g. ECONNREFUSED). pg's own messages name the host and port at most,
+ * never the connection string or its password.
+ */
+export function toCollectorError(what: string, error: unknown, lost?: CollectorError): CollectorError {
+  if (error instanceof CollectorError) return error;
+  const detail = error as { code?: unknown; message?: unknown };
+  const message = typeof detail.message === "string" ? detail.message : String(error);
+
+  let code: string;
+  if (typeof detail.code === "string" && (SQLSTATE.test(detail.code) || detail.code.startsWith("E"))) {
+    code = detail.code;
+  } else if (lost !== undefined) {
+    return lost;
+  } else if (/timeout/i.test(message)) {
+    code = "SOC2_TIMEOUT";
+  } else if (/terminated|not queryable|closed|ended/i.test(message)) {
+    code = "SOC2_CONNECTION_LOST";
+  } else {
+    code = "SOC2_POSTGRES_FAILED";
+  }
+
+  const hint = HINTS[code];
+  return new CollectorError(code, `PostgreSQL ${what} failed: ${message}${hint ? ` (${hint})` : ""}`, { cause: error });
+}
