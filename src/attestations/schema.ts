@@ -25,6 +25,8 @@ export const attestationRecordSchema = z.object({
   date: calendarDate,
   recorded_at: isoTimestamp,
   note: z.string().min(1).optional(),
+  /** Measured figures, e.g. `{ uptime_percent: 99.95 }` or `{ rto_minutes: 130, rpo_minutes: 20 }`. */
+  metrics: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a snake_case name"), z.number().finite()).optional(),
   files: z.array(attachedFileSchema).default([]),
 }).strict();
 

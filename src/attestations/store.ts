@@ -134,6 +134,7 @@ export interface RecordAttestationOptions {
   by: string;
   date: string;
   note?: string;
+  metrics?: Record<string, number>;
   files: string[];
   now: Date;
 }
@@ -167,6 +168,7 @@ export async function recordAttestation(options: RecordAttestationOptions): Prom
     date: options.date,
     recorded_at: options.now.toISOString(),
     ...(options.note === undefined ? {} : { note: options.note }),
+    ...(options.metrics === undefined || Object.keys(options.metrics).length === 0 ? {} : { metrics: options.metrics }),
     files: attached,
   });
   const text = stringify(record);

@@ -36,7 +36,7 @@ describe("recordAttestation", () => {
     const { root, dir, report } = await repo();
     const { file, record } = await recordAttestation({
       rootDir: root, attestationsDir: dir, control: "restore-test-monthly", kind: "restore-test",
-      by: "infrastructure-lead", date: "2026-12-01", note: "RTO 2h10m, RPO 20m", files: [report], now,
+      by: "infrastructure-lead", date: "2026-12-01", note: "RTO 2h10m, RPO 20m", metrics: { rto_minutes: 130, rpo_minutes: 20 }, files: [report], now,
     });
 
     const sha256 = createHash("sha256").update(await readFile(report)).digest("hex");
@@ -45,7 +45,7 @@ describe("recordAttestation", () => {
     expect(await readFile(path.join(root, record.files[0]!.stored), "utf8")).toContain("restored prod snapshot");
     expect(parse(await readFile(file, "utf8"))).toEqual({
       control: "restore-test-monthly", kind: "restore-test", by: "infrastructure-lead", date: "2026-12-01",
-      recorded_at: "2026-12-04T10:00:00.000Z", note: "RTO 2h10m, RPO 20m", files: record.files,
+      recorded_at: "2026-12-04T10:00:00.000Z", note: "RTO 2h10m, RPO 20m", metrics: { rto_minutes: 130, rpo_minutes: 20 }, files: record.files,
     });
   });
 
@@ -77,6 +77,7 @@ describe("files.attestations collector", () => {
       date: "2026-12-01T00:00:00.000Z",
       recordedAt: "2026-12-04T10:00:00.000Z",
       note: null,
+      metrics: {},
       files: [{ name: "restore-report.txt", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), intact: true }],
       tampered: false,
     }]);

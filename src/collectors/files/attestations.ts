@@ -14,6 +14,8 @@ export const attestationSchema = resourceSchema({
   date: t.timestamp(),
   recordedAt: t.timestamp(),
   note: t.nullable(t.string()),
+  /** Measured figures recorded with `--metric name=value`; empty when none were given. */
+  metrics: t.map(t.double()),
   files: t.list(t.object({ name: t.string(), sha256: t.string(), intact: t.bool() })),
   tampered: t.bool(),
 });
@@ -45,6 +47,7 @@ export const attestationsCollector: Collector<AttestationsSourceConfig> = {
         date: `${record.date}T00:00:00.000Z`,
         recordedAt: new Date(record.recorded_at).toISOString(),
         note: record.note ?? null,
+        metrics: record.metrics ?? {},
         files,
         tampered,
       })),
