@@ -55,6 +55,11 @@ export const configSchema = z.object({
   classification: z.array(selectorSchema).default([]),
   /** Per-control parameter overrides, merged over the control's own `params`. */
   params: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  /**
+   * Recorded snapshots whose collector records are used instead of collecting live, for the
+   * demo and for sources this machine cannot reach. Results say which records were replayed.
+   */
+  replay: z.array(z.string().min(1)).default([]),
   /** Extra collector modules, resolved against the configuration file's folder. */
   collector_modules: z.array(z.string().min(1)).default([]),
 }).strict();

@@ -1,0 +1,111 @@
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Severity } from "../catalog/control-schema.js";
+import type { Snapshot } from "../collectors/snapshot.js";
+import { readSnapshotPath } from "../engine/snapshot-file.js";
+import { check, openWorkspace } from "../engine/run.js";
+import { Soc2Error } from "../errors.js";
+import { reporters } from "../reports/index.js";
+import type { ReportContext } from "../reports/types.js";
+import type { CliIO } from "./context.js";
+import { debugLogger, useColor } from "./options.js";
+
+export interface CheckFlags {
+  config?: string;
+  controls?: string;
+  only?: string[];
+  format?: string[];
+  output?: string;
+  outputDir?: string;
+  failOn: Severity;
+  snapshot?: string;
+  key?: string;
+  saveSnapshot?: string;
+  bundle?: boolean;
+  signingKey?: string;
+  newChain?: boolean;
+  baseline?: string;
+  minEvaluated?: number;
+  now?: Date;
+  debug?: boolean;
+}
+
+/** `soc2 check`: returns the exit code. */
+export async function runCheckCommand(flags: CheckFlags, io: CliIO): Promise<number> {
+  const formats = flags.format?.length ? flags.format : ["table"];
+  checkOutputFlags(flags, formats);
+  const debug = debugLogger(io, Boolean(flags.debug));
+
+  const workspace = await openWorkspace({ configFile: flags.config, controlsDir: flags.controls, cwd: io.cwd, only: flags.only });
+  let snapshot: Snapshot | undefined;
+  if (flags.snapshot) snapshot = await readSnapshotPath(path.resolve(io.cwd, flags.snapshot), flags.snapshot);
+  const now = flags.now ?? (snapshot ? new Date(snapshot.takenAt) : io.now?.() ?? new Date());
+
+  const progress = io.isTTY ? (message: string) => io.stderr(`\r\u001b[K${message}`) : undefined;
+  progress?.(`collecting for ${workspace.controls.length} controls…`);
+  const outcome = await check({ workspace, env: io.env, now, failOn: flags.failOn, snapshot, progress, debug });
+  progress?.("");
+
+  const context: ReportContext = { color: useColor(io), rootDir: workspace.rootDir };
+  await writeReports(outcome.run, formats, flags, context, io);
+  if (flags.saveSnapshot) await writeAtomically(path.resolve(io.cwd, flags.saveSnapshot), `${JSON.stringify(outcome.snapshot, null, 2)}\n`);
+
+  return applyGates(outcome.run.summary.exitCode, outcome.run.summary.evaluatedShare, flags, io);
+}
+
+function checkOutputFlags(flags: CheckFlags, formats: string[]): void {
+  const unknown = formats.filter((format) => !(format in reporters));
+  if (unknown.length > 0) {
+    throw new Soc2Error("SOC2_USAGE", `unknown format ${unknown.join(", ")}`, { hint: `Formats: ${Object.keys(reporters).join(", ")}.` });
+  }
+  if (flags.output && flags.outputDir) throw new Soc2Error("SOC2_USAGE", "--output and --output-dir cannot be combined");
+  if (!flags.outputDir && formats.length > 1) {
+    throw new Soc2Error("SOC2_USAGE", "several formats need --output-dir", { hint: "e.g. --format table,junit,json --output-dir reports/" });
+  }
+  if (flags.minEvaluated !== undefined && !(flags.minEvaluated >= 0 && flags.minEvaluated <= 1)) {
+    throw new Soc2Error("SOC2_USAGE", "--min-evaluated must be a share between 0 and 1, e.g. 0.9");
+  }
+}
+
+async function writeReports(run: Parameters<typeof renderAll>[0], formats: string[], flags: CheckFlags, context: ReportContext, io: CliIO): Promise<void> {
+  const rendered = await renderAll(run, formats, context, flags);
+  if (flags.outputDir) {
+    const dir = path.resolve(io.cwd, flags.outputDir);
+    await mkdir(dir, { recursive: true });
+    for (const { format, extension, text } of rendered) {
+      if (format === "table") io.stdout(text);
+      else await writeAtomically(path.join(dir, `soc2.${extension}`), text);
+    }
+    return;
+  }
+  const [only] = rendered;
+  if (flags.output) await writeAtomically(path.resolve(io.cwd, flags.output), only!.text);
+  else io.stdout(only!.text);
+}
+
+async function renderAll(run: import("../engine/types.js").RunResult, formats: string[], context: ReportContext, flags: CheckFlags) {
+  const rendered: Array<{ format: string; extension: string; text: string }> = [];
+  for (const format of formats) {
+    const reporter = await reporters[format]!();
+    // Colour codes belong on a terminal only, never in a file.
+    const toTerminal = format === "table" && !flags.output;
+    rendered.push({ format, extension: reporter.extension, text: reporter.render(run, { ...context, color: context.color && toTerminal }) });
+  }
+  return rendered;
+}
+
+function applyGates(exitCode: number, evaluatedShare: number | null, flags: CheckFlags, io: CliIO): number {
+  if (flags.minEvaluated !== undefined && exitCode === 0 && (evaluatedShare ?? 0) < flags.minEvaluated) {
+    io.stderr(`evaluated share ${((evaluatedShare ?? 0) * 100).toFixed(1)}% is below --min-evaluated ${(flags.minEvaluated * 100).toFixed(1)}%\n`);
+    return 3;
+  }
+  return exitCode;
+}
+
+/** Writes through a temporary file and a rename, so an interrupted run leaves no half-written file. */
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, file);
+}

@@ -1,0 +1,173 @@
+import path from "node:path";
+import type { Severity, TrustCategory } from "../catalog/control-schema.js";
+import { CRITERIA_BY_ID } from "../catalog/criteria.js";
+import { loadControls, type LoadedControl } from "../catalog/load.js";
+import { builtinRegistry, loadCollectorModules, type Registry } from "../collectors/registry.js";
+import type { Snapshot } from "../collectors/snapshot.js";
+import type { CoverageEntry } from "../collectors/types.js";
+import { createClassifier } from "../config/classify.js";
+import { loadConfig, resolveSources, type LoadedConfig } from "../config/load.js";
+import { Soc2Error } from "../errors.js";
+import { collect } from "./collect.js";
+import { evaluateControls } from "./evaluate.js";
+import { applyExceptions, DEFAULT_MAX_EXCEPTION_DAYS, loadExceptions, type ExceptionRecord } from "./exceptions.js";
+import { summarize } from "./summary.js";
+import type { RunResult } from "./types.js";
+import { readSnapshotFile } from "./snapshot-file.js";
+
+export const TOOL_VERSION = "0.1.0";
+
+export interface Workspace {
+  loaded: LoadedConfig;
+  registry: Registry;
+  sources: Map<string, unknown>;
+  controls: LoadedControl[];
+  /** Folder the configuration's relative paths resolve against. */
+  rootDir: string;
+}
+
+export interface WorkspaceOptions {
+  configFile?: string;
+  controlsDir?: string;
+  cwd: string;
+  /** Control ids, criterion ids or series (CC6), categories or tags to keep. */
+  only?: string[];
+}
+
+/** Loads the configuration, the collector registry and the control catalog; collects nothing. */
+export async function openWorkspace(options: WorkspaceOptions): Promise<Workspace> {
+  const loaded = await loadConfig(options.configFile, options.cwd);
+  const registry = builtinRegistry();
+  await loadCollectorModules(registry, loaded.config.collector_modules, loaded.baseDir);
+  const sources = await resolveSources(loaded, registry);
+
+  const rootDir = loaded.baseDir;
+  const controlsDir = options.controlsDir ? path.resolve(options.cwd, options.controlsDir) : path.resolve(rootDir, loaded.config.controls);
+  const all = await loadControls(controlsDir, { registry, rootDir, paramOverrides: loaded.config.params });
+  const inScope = all.filter((control) => isInScope(control.spec.category, loaded.config.scope));
+  const controls = options.only?.length ? selectOnly(inScope, options.only) : inScope;
+
+  injectFileSources(sources, loaded);
+  return { loaded, registry, sources, controls, rootDir };
+}
+
+/** Security is always in scope; the other trust categories only when the configuration lists them. */
+export function isInScope(category: TrustCategory, scope: TrustCategory[]): boolean {
+  return category === "security" || scope.includes(category);
+}
+
+function selectOnly(controls: LoadedControl[], only: string[]): LoadedControl[] {
+  const wanted = only.flatMap((item) => item.split(",")).map((item) => item.trim()).filter(Boolean);
+  const unmatched = wanted.filter((item) => !controls.some((control) => matchesOnly(control, item)));
+  if (unmatched.length > 0) {
+    throw new Soc2Error("SOC2_USAGE", `--only ${unmatched.join(", ")} matches no control in scope`, {
+      hint: "Give a control id, a criterion (CC6.1), a series (CC6), a trust category or a tag; `soc2 controls list` shows them.",
+    });
+  }
+  return controls.filter((control) => wanted.some((item) => matchesOnly(control, item)));
+}
+
+function matchesOnly(control: LoadedControl, item: string): boolean {
+  const spec = control.spec;
+  if (spec.id === item || spec.category === item || spec.tags.includes(item)) return true;
+  return spec.criteria.some((criterion) => criterion.id === item || CRITERIA_BY_ID.get(criterion.id)?.series === item);
+}
+
+/** The repository-file collectors read folders named by the configuration, resolved here. */
+function injectFileSources(sources: Map<string, unknown>, loaded: LoadedConfig): void {
+  const configured = (sources.get("files") ?? {}) as Record<string, unknown>;
+  const attestations = path.resolve(loaded.baseDir, loaded.config.evidence.attestations);
+  sources.set("files", {
+    ...configured,
+    policies_dir: path.resolve(loaded.baseDir, (configured.policies_dir as string | undefined) ?? loaded.config.policies),
+    attestations_dir: attestations,
+    incidents_dir: path.resolve(path.dirname(attestations), "incidents"),
+  });
+}
+
+export interface CheckOptions {
+  workspace: Workspace;
+  env: Readonly<Record<string, string | undefined>>;
+  now: Date;
+  failOn: Severity;
+  /** Evaluate over this recorded snapshot instead of collecting. */
+  snapshot?: Snapshot;
+  progress?(message: string): void;
+  debug?(message: string): void;
+}
+
+export interface CheckOutcome {
+  run: RunResult;
+  snapshot: Snapshot;
+  exceptions: { active: ExceptionRecord[]; expired: ExceptionRecord[] };
+}
+
+/** Collects (or replays), evaluates, applies exceptions and summarizes one run. */
+export async function check(options: CheckOptions): Promise<CheckOutcome> {
+  const { workspace } = options;
+  const startedAt = new Date();
+  const config = workspace.loaded.config;
+
+  const exceptions = await loadExceptions(path.resolve(workspace.rootDir, config.exceptions), {
+    knownControls: new Set(workspace.controls.map((control) => control.spec.id)),
+    maxDays: DEFAULT_MAX_EXCEPTION_DAYS,
+    now: options.now,
+  });
+
+  const snapshot = options.snapshot ?? await collect(workspace.controls, {
+    registry: workspace.registry,
+    sources: workspace.sources,
+    env: options.env,
+    now: options.now,
+    classify: createClassifier(config.classification),
+    replay: await replayRecords(workspace),
+    progress: options.progress,
+    debug: options.debug,
+  });
+
+  const evaluated = evaluateControls(workspace.controls, snapshot, { now: options.now });
+  const waived = applyExceptions(evaluated, exceptions, options.now);
+  const results = waived.results;
+
+  const run: RunResult = {
+    tool: { name: "soc2", version: TOOL_VERSION },
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    now: options.now.toISOString(),
+    controls: results,
+    summary: summarize(results, options.failOn),
+    coverage: coverageOf(snapshot),
+    warnings: warningsOf(snapshot),
+  };
+  return { run, snapshot, exceptions: { active: waived.active, expired: waived.expired } };
+}
+
+/** Collector records recorded earlier that the configuration asks to replay instead of collecting. */
+async function replayRecords(workspace: Workspace): Promise<Snapshot["collectors"] | undefined> {
+  const files = workspace.loaded.config.replay;
+  if (files.length === 0) return undefined;
+  const merged: Snapshot["collectors"] = {};
+  for (const file of files) {
+    const snapshot = await readSnapshotFile(path.resolve(workspace.rootDir, file), file);
+    Object.assign(merged, snapshot.collectors);
+  }
+  return merged;
+}
+
+function coverageOf(snapshot: Snapshot): CoverageEntry[] {
+  const entries: CoverageEntry[] = [];
+  for (const [key, record] of Object.entries(snapshot.collectors)) {
+    if (record.status === "skipped") continue;
+    if (record.coverage?.length) entries.push(...record.coverage);
+    else if (record.status === "error") entries.push({ source: key.split(".")[0]!, scope: key, api: key, status: "error", detail: `${record.error.code}: ${record.error.message}` });
+  }
+  return entries;
+}
+
+function warningsOf(snapshot: Snapshot): string[] {
+  const warnings = new Set<string>();
+  for (const record of Object.values(snapshot.collectors)) {
+    if (record.status === "ok") for (const warning of record.warnings ?? []) warnings.add(warning);
+  }
+  return [...warnings].sort();
+}
