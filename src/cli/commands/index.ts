@@ -1,5 +1,10 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
+import { define as accessReview } from "./access-review.js";
+import { define as check } from "./check.js";
+import { define as controls } from "./controls.js";
+import { define as criteria } from "./criteria.js";
+import { define as validate } from "./validate.js";
 
 /**
  * A command module declares its options with commander and imports its work lazily inside the
@@ -8,4 +13,10 @@ import type { CliContext } from "../context.js";
 export type DefineCommand = (program: Command, context: CliContext) => void;
 
 /** Every command, in the order `soc2 --help` lists them. */
-export const commands: DefineCommand[] = [];
+export const commands: DefineCommand[] = [
+  check,
+  validate,
+  controls,
+  criteria,
+  accessReview,
+];
