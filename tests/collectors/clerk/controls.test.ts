@@ -143,3 +143,18 @@ describe("identity controls over clerk.users", () => {
     expect(results.map((result) => result.status)).toEqual(results.map(() => "error"));
   });
 });
+
+describe("demo recording of clerk.users", () => {
+  it("replays to the expected verdicts", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const snapshot = JSON.parse(await readFile(path.join(ROOT, "demo/recorded/clerk.snapshot.json"), "utf8")) as Snapshot;
+
+    const results = new Map(evaluateControls(controls, snapshot, { now: new Date(snapshot.takenAt) }).map((result) => [result.id, result]));
+
+    expect(failing(results.get("clerk-privileged-mfa"))).toEqual(["user_2emp03kevin", "user_2ther03priya"]);
+    expect(failing(results.get("clerk-role-known"))).toEqual(["user_2none01jo", "user_2sup01ivan"]);
+    expect(failing(results.get("clerk-privileged-dormant"))).toEqual(["user_2admin03grace", "user_2ther04tom"]);
+    expect(failing(results.get("clerk-privileged-not-banned-or-locked"))).toEqual(["user_2admin03grace"]);
+    expect(results.get("clerk-admin-count")?.status).toBe("pass");
+  });
+});
