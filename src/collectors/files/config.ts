@@ -9,7 +9,7 @@ export const filesConfigSchema = z.object({
   policies_dir: z.string().min(1).optional(),
   /** Folder of attestation records, read by `files.attestations`. */
   attestations_dir: z.string().min(1).optional(),
-  /** Folder of incident records, read by `files.incidents`; defaults to `incidents` beside the attestations. */
+  /** Folder of incident records, read by `files.incidents`. Without it, `incidents` beside the attestations folder is read. */
   incidents_dir: z.string().min(1).optional(),
 }).strict();
 

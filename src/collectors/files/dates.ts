@@ -5,7 +5,7 @@
 
 const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Parses `YYYY-MM-DD` into midnight UTC; returns undefined for a malformed or impossible date such as 2026-02-30. */
+/** Parses `YYYY-MM-DD` into midnight UTC, or returns undefined for a malformed or impossible date such as 2026-02-30. */
 export function parseCalendarDate(text: string): Date | undefined {
   const match = CALENDAR_DATE.exec(text);
   if (!match) return undefined;
@@ -14,7 +14,7 @@ export function parseCalendarDate(text: string): Date | undefined {
   const month = Number(match[2]);
   const day = Number(match[3]);
   const date = new Date(Date.UTC(year, month - 1, day));
-  // Date.UTC rolls 2026-02-30 over to 2026-03-02; a rolled-over date was not a real one.
+  // Date.UTC rolls 2026-02-30 over to 2026-03-02, so a date that changed was not a real one.
   if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
   return date;
 }
