@@ -1,0 +1,149 @@
+import type { KeyObject } from "node:crypto";
+import { Soc2Error } from "../errors.js";
+import { BundleRejected } from "./archive.js";
+import { sha256Digest, type ChainLink } from "./format.js";
+import type { EvidenceStore, StoredHead } from "./store.js";
+import { verifyBundleBytes } from "./verify.js";
+
+/** One bundle found in the store, as far as it could be read. */
+export interface ChainEntry {
+  name: string;
+  digest: string;
+  /** Null for the first bundle of a chain, and for a bundle that could not be read. */
+  previous: ChainLink | null;
+  startedAt: string | null;
+  /** Why the bundle failed verification; null when it verified. */
+  invalid: string | null;
+}
+
+export type ChainProblemKind = "head" | "missing" | "altered" | "invalid" | "forked" | "reordered" | "unlinked" | "gap";
+
+export interface ChainProblem {
+  kind: ChainProblemKind;
+  bundle: string | null;
+  message: string;
+}
+
+export interface ChainReport {
+  store: string;
+  head: ChainLink | null;
+  /** Bundles reachable from the head, oldest first. */
+  chain: ChainEntry[];
+  /** Bundles in the store that the head does not reach. */
+  unlinked: ChainEntry[];
+  problems: ChainProblem[];
+  /** Whether signatures were checked (a public key was given). */
+  signaturesChecked: boolean;
+}
+
+/** Integrity problems; a gap in time is an audit finding, not a broken chain. */
+export function isIntegrityProblem(problem: ChainProblem): boolean {
+  return problem.kind !== "gap";
+}
+
+/**
+ * Reads every bundle in the store and walks the chain back from the head. Flags a bundle the
+ * chain names but the store lacks (missing), a digest that differs from the one recorded
+ * (altered), a bundle that fails verification (invalid), two bundles claiming the same previous
+ * (forked), a bundle that started no later than its predecessor (reordered), bundles the head
+ * does not reach (unlinked), and more than `maxGapDays` between consecutive runs (gap).
+ */
+export async function inspectChain(store: EvidenceStore, options: { publicKey: KeyObject | null; maxGapDays: number }): Promise<ChainReport> {
+  const problems: ChainProblem[] = [];
+  let head: StoredHead | null = null;
+  try {
+    head = await store.readHead();
+    if (head === null) problems.push({ kind: "head", bundle: null, message: "the store has no chain head (HEAD.json)" });
+  } catch (error) {
+    if (!(error instanceof Soc2Error) || !error.message.includes("corrupt")) throw error;
+    problems.push({ kind: "head", bundle: null, message: error.message });
+  }
+
+  const entries = new Map<string, ChainEntry>();
+  for (const name of await store.listBundles()) entries.set(name, await readEntry(store, name, options.publicKey));
+
+  const chain = walkBack(head, entries, problems);
+  const onChain = new Set(chain.map((entry) => entry.name));
+  const unlinked = [...entries.values()].filter((entry) => !onChain.has(entry.name));
+
+  for (const entry of entries.values()) {
+    if (entry.invalid !== null) problems.push({ kind: "invalid", bundle: entry.name, message: `${entry.name} is invalid: ${entry.invalid}` });
+  }
+  findForks(entries, problems);
+  for (const entry of unlinked) {
+    const start = entry.previous === null ? "it starts a separate chain" : `it follows ${entry.previous.name}`;
+    problems.push({ kind: "unlinked", bundle: entry.name, message: `${entry.name} is not on the chain from the head (${start})` });
+  }
+  findTimeProblems(chain, options.maxGapDays, problems);
+
+  return { store: store.describe(), head: head && { name: head.name, digest: head.digest }, chain, unlinked, problems, signaturesChecked: options.publicKey !== null };
+}
+
+async function readEntry(store: EvidenceStore, name: string, publicKey: KeyObject | null): Promise<ChainEntry> {
+  const bytes = await store.getBundle(name);
+  if (bytes === null) return { name, digest: "", previous: null, startedAt: null, invalid: "it disappeared while the store was read" };
+  const digest = sha256Digest(bytes);
+  try {
+    const bundle = await verifyBundleBytes(bytes, { publicKey, fileName: name });
+    return { name, digest, previous: bundle.previous, startedAt: bundle.metadata.startedAt, invalid: null };
+  } catch (error) {
+    if (!(error instanceof BundleRejected)) throw error;
+    return { name, digest, previous: null, startedAt: null, invalid: error.reason };
+  }
+}
+
+function walkBack(head: ChainLink | null, entries: Map<string, ChainEntry>, problems: ChainProblem[]): ChainEntry[] {
+  const chain: ChainEntry[] = [];
+  const seen = new Set<string>();
+  let link: ChainLink | null = head;
+  let from = "the chain head";
+
+  while (link !== null) {
+    if (seen.has(link.name)) {
+      problems.push({ kind: "reordered", bundle: link.name, message: `the chain loops back to ${link.name}` });
+      break;
+    }
+    const entry = entries.get(link.name);
+    if (entry === undefined) {
+      problems.push({ kind: "missing", bundle: link.name, message: `${link.name} is missing from the store (named by ${from})` });
+      break;
+    }
+    if (entry.digest !== link.digest) {
+      problems.push({ kind: "altered", bundle: entry.name, message: `${entry.name} is ${entry.digest}, but ${from} records ${link.digest}` });
+    }
+    seen.add(entry.name);
+    chain.push(entry);
+    from = entry.name;
+    link = entry.previous;
+  }
+  return chain.reverse();
+}
+
+function findForks(entries: Map<string, ChainEntry>, problems: ChainProblem[]): void {
+  const followers = new Map<string, string[]>();
+  for (const entry of entries.values()) {
+    if (entry.previous === null) continue;
+    const list = followers.get(entry.previous.name) ?? [];
+    list.push(entry.name);
+    followers.set(entry.previous.name, list);
+  }
+  for (const [previous, names] of followers) {
+    if (names.length > 1) {
+      problems.push({ kind: "forked", bundle: previous, message: `the chain forks after ${previous}: ${names.sort().join(" and ")} both follow it` });
+    }
+  }
+}
+
+function findTimeProblems(chain: ChainEntry[], maxGapDays: number, problems: ChainProblem[]): void {
+  for (let i = 1; i < chain.length; i++) {
+    const before = chain[i - 1]!;
+    const after = chain[i]!;
+    if (before.startedAt === null || after.startedAt === null) continue;
+    const days = (Date.parse(after.startedAt) - Date.parse(before.startedAt)) / 86_400_000;
+    if (days <= 0) {
+      problems.push({ kind: "reordered", bundle: after.name, message: `${after.name} (started ${after.startedAt}) follows ${before.name}, which started later (${before.startedAt})` });
+    } else if (days > maxGapDays) {
+      problems.push({ kind: "gap", bundle: after.name, message: `${days.toFixed(1)} days between ${before.name} and ${after.name} (more than ${maxGapDays})` });
+    }
+  }
+}

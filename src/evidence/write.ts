@@ -1,0 +1,171 @@
+import type { Snapshot } from "../collectors/snapshot.js";
+import type { RunResult } from "../engine/types.js";
+import { Soc2Error } from "../errors.js";
+import { BundleRejected, checkMemberName, packArchive, type ArchiveMember } from "./archive.js";
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from "./dsse.js";
+import {
+  MANIFEST_MEMBER,
+  PREDICATE_TYPE,
+  SIGNATURE_MEMBER,
+  STATEMENT_TYPE,
+  bundleName,
+  isRunId,
+  sha256Digest,
+  sha256Hex,
+  stableJson,
+  type BundleMetadata,
+  type ChainLink,
+} from "./format.js";
+import type { SigningKey } from "./keys.js";
+import { Redactor } from "./redact.js";
+import type { EvidenceStore, StoredHead } from "./store.js";
+
+export interface SourceFile {
+  path: string;
+  content: string;
+}
+
+export interface BundleInput {
+  run: RunResult;
+  snapshot: Snapshot;
+  /** Control files exactly as evaluated, with repository-relative paths. */
+  controls: SourceFile[];
+  /** Policy documents (policies/*.md), with repository-relative paths. */
+  policies: SourceFile[];
+  /** Human-readable report, plain text or Markdown. */
+  reportText: string;
+  metadata: BundleMetadata;
+}
+
+/** The bytes of one bundle and its place in the chain. */
+export interface BuiltBundle {
+  name: string;
+  bytes: Buffer;
+  digest: string;
+}
+
+/**
+ * Packs and signs a bundle, stores it, then moves the chain head to it. The head moves only after
+ * the bundle is stored, so a failed write leaves the chain as it was.
+ */
+export async function writeBundle(
+  input: BundleInput,
+  options: { store: EvidenceStore; key: SigningKey; newChain?: boolean },
+): Promise<{ location: string; digest: string; name: string }> {
+  const { store } = options;
+  const head = options.newChain ? undefined : await readChainHead(store);
+  const previous = head ? { name: head.name, digest: head.digest } : null;
+
+  const bundle = await buildBundle(input, options.key, previous);
+  const location = await store.putBundle(bundle.name, bundle.bytes);
+  await store.writeHead({ name: bundle.name, digest: bundle.digest }, head);
+  return { location, digest: bundle.digest, name: bundle.name };
+}
+
+/** Reads the chain head and checks that the bundle it names is there, unaltered. */
+async function readChainHead(store: EvidenceStore): Promise<StoredHead> {
+  const head = await store.readHead();
+  if (head === null) {
+    throw new Soc2Error("SOC2_STORE_FAILED", `evidence store ${store.describe()} has no chain head (HEAD.json)`, {
+      hint: "If this is the first bundle of an audit period, pass --new-chain. Otherwise check the store location: a new chain here would hide the earlier bundles.",
+    });
+  }
+
+  const bytes = await store.getBundle(head.name);
+  if (bytes === null) {
+    throw new Soc2Error("SOC2_STORE_FAILED", `chain head names bundle ${head.name}, which is not in ${store.describe()}`, {
+      hint: "Restore the bundle, or pass --new-chain to start a new chain (soc2 evidence log shows the break).",
+    });
+  }
+  const actual = sha256Digest(bytes);
+  if (actual !== head.digest) {
+    throw new Soc2Error("SOC2_STORE_FAILED", `bundle ${head.name} is ${actual}, but the chain head records ${head.digest}`, {
+      hint: "The head bundle was altered or replaced; run soc2 verify on it before extending the chain.",
+    });
+  }
+  return head;
+}
+
+/** Builds the signed, deterministic archive for a run; the same input gives the same bytes. */
+export async function buildBundle(input: BundleInput, key: SigningKey, previous: ChainLink | null): Promise<BuiltBundle> {
+  const { metadata } = input;
+  if (!isRunId(metadata.runId)) {
+    throw new Soc2Error("SOC2_INPUT_INVALID", `run id ${JSON.stringify(metadata.runId)} is invalid: use letters, digits, ".", "_" and "-" (at most 128)`);
+  }
+  const startedAt = parseTime(metadata.startedAt, "metadata.startedAt");
+  parseTime(metadata.finishedAt, "metadata.finishedAt");
+  const name = bundleName(startedAt, metadata.runId);
+
+  const redactor = new Redactor();
+  const snapshot = redactor.value(input.snapshot);
+  const run = redactor.value(input.run) as RunResult;
+  const report = redactor.text(input.reportText);
+  const redactedMetadata = redactor.value(metadata) as BundleMetadata;
+
+  const files: Record<string, string> = {};
+  const members: ArchiveMember[] = [
+    ...sourceMembers("controls", input.controls, files),
+    ...sourceMembers("policies", input.policies, files),
+  ];
+  const metadataDocument = { format: 1, bundle: name, ...redactedMetadata, files, redactions: redactor.counts };
+  members.push(
+    text("snapshot.json", stableJson(snapshot)),
+    text("results.json", stableJson(run)),
+    text("report.md", report.endsWith("\n") ? report : `${report}\n`),
+    text("metadata.json", stableJson(metadataDocument)),
+    text("previous.json", stableJson(previous ?? { name: null, digest: null })),
+  );
+
+  const digests: Record<string, string> = {};
+  for (const member of members) digests[member.name] = sha256Hex(member.data);
+  members.push(text(MANIFEST_MEMBER, stableJson({ version: 1, algorithm: "sha256", members: digests })));
+
+  const statement = {
+    _type: STATEMENT_TYPE,
+    subject: members
+      .map((member) => ({ name: member.name, digest: { sha256: sha256Hex(member.data) } }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    predicateType: PREDICATE_TYPE,
+    predicate: {
+      bundle: name,
+      previous,
+      run: { startedAt: run.startedAt, finishedAt: run.finishedAt, summary: run.summary, controls: run.controls.length },
+      metadata: redactedMetadata,
+    },
+  };
+  const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(stableJson(statement)), key.privateKey, key.keyid);
+  members.push(text(SIGNATURE_MEMBER, stableJson(envelope)));
+
+  const bytes = await packArchive(members, startedAt);
+  return { name, bytes, digest: sha256Digest(bytes) };
+}
+
+/**
+ * Maps repository paths to members under `controls/` or `policies/`. A path already under that
+ * folder keeps its name; `metadata.json` records every member's original path for replay.
+ */
+function sourceMembers(folder: "controls" | "policies", sources: SourceFile[], files: Record<string, string>): ArchiveMember[] {
+  return sources.map((source) => {
+    const normalized = source.path.replace(/^\.\//, "");
+    const member = normalized.startsWith(`${folder}/`) ? normalized : `${folder}/${normalized}`;
+    try {
+      checkMemberName(member);
+    } catch (error) {
+      const reason = error instanceof BundleRejected ? error.reason : String(error);
+      throw new Soc2Error("SOC2_INPUT_INVALID", `cannot pack ${source.path}: ${reason}`);
+    }
+    if (member in files) throw new Soc2Error("SOC2_INPUT_INVALID", `cannot pack ${source.path}: two files map to member ${member}`);
+    files[member] = source.path;
+    return text(member, source.content);
+  });
+}
+
+function text(name: string, content: string): ArchiveMember {
+  return { name, data: Buffer.from(content, "utf8") };
+}
+
+function parseTime(value: string, field: string): Date {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new Soc2Error("SOC2_INPUT_INVALID", `${field} is not an ISO-8601 time: ${JSON.stringify(value)}`);
+  return time;
+}
