@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       takenAt: NOW.toISOString(),
       collectors: { "clerk.users": { collector: "clerk.users", status: "ok", resources: output.resources, coverage: output.coverage } },
     };
-    const target = path.resolve(path.dirname(fileURLToPath(import.meta.url)), findRepoRelative("demo/recorded/clerk.snapshot.json"));
+    const target = repoPath("demo/recorded/clerk.snapshot.json");
     await writeFile(target, `${JSON.stringify(snapshot, null, 2)}\n`);
     process.stdout.write(`wrote ${output.resources.length} users to ${target}\n`);
   } finally {
@@ -83,13 +83,13 @@ async function main(): Promise<void> {
   }
 }
 
-// Compiled, this file runs from .tmp/record/demo/record/; from either place the repository root
-// is found by walking up to the folder holding package.json.
-function findRepoRelative(file: string): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
+// Compiled as documented above, this file runs from .tmp/record/demo/record/, so the repository
+// root is the part of the path before .tmp/record; run from demo/record/ it is two folders up.
+function repoPath(file: string): string {
+  const scriptDir = path.dirname(fileURLToPath(import.meta.url));
   const marker = `${path.sep}.tmp${path.sep}record${path.sep}`;
-  const root = here.includes(marker) ? here.slice(0, here.indexOf(marker)) : path.resolve(here, "../..");
-  return path.relative(here, path.join(root, file));
+  const root = scriptDir.includes(marker) ? scriptDir.slice(0, scriptDir.indexOf(marker)) : path.resolve(scriptDir, "../..");
+  return path.join(root, file);
 }
 
 await main();

@@ -23,7 +23,7 @@ export interface RecordAccessReviewOptions {
  * Records a signed-off access review in the attestation store.
  *
  * The CSV the reviewer signed has full emails, and the store keeps a copy of every attached file
- * in the repository, so the CSV is not attached: its SHA-256 goes into the note, and the JSON
+ * in the repository. So the CSV is not attached; its SHA-256 goes into the note instead. The JSON
  * worksheet written beside it (masked emails) is the attached, verifiable file.
  */
 export async function recordAccessReview(options: RecordAccessReviewOptions): Promise<{ file: string; csvSha256: string | null }> {

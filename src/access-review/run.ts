@@ -68,7 +68,7 @@ async function fetchEmails(client: ClerkClient, ids: string[], ctx: CollectConte
   return emails;
 }
 
-// The Clerk client holds no connection, so shared values here need no closing.
+// The Clerk client keeps no open connection, so shared values here need no closing.
 function collectContext(options: AccessReviewOptions): CollectContext<ClerkConfig> {
   const opened = new Map<string, Promise<unknown>>();
   return {

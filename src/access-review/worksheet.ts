@@ -69,7 +69,7 @@ export function buildWorksheet(resources: Resource[], emails: ReadonlyMap<string
 
 const CSV_COLUMNS = ["user_id", "email", "role", "mfa", "last_sign_in", "created", "organizations", "flags", "decision", "reviewer_note"];
 
-/** The reviewer's worksheet, RFC 4180 CSV with empty `decision` and `reviewer_note` columns to fill in. */
+/** Renders the reviewer's worksheet as RFC 4180 CSV, with empty `decision` and `reviewer_note` columns to fill in. */
 export function worksheetCsv(rows: WorksheetRow[]): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const row of rows) {

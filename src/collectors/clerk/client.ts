@@ -9,7 +9,7 @@ export interface ClerkCallOptions {
   debug?: (message: string) => void;
 }
 
-/** What the SDK's `ClerkAPIResponseError` carries that the collector reads (SDK v3). */
+/** Fields of the SDK's `ClerkAPIResponseError` (SDK v3) that the collector reads. */
 interface ClerkResponseErrorLike {
   status?: number;
   retryAfter?: number;

@@ -8,7 +8,7 @@ export const ROLE_PATH_ROOTS = ["publicMetadata", "privateMetadata"] as const;
 
 /**
  * `sources.clerk` in soc2.config.yaml. The secret key itself is never a value here, only the name
- * of the environment variable that holds it.
+ * of the environment variable that contains it.
  */
 export const clerkConfigSchema = z.object({
   secret_key_env: envName.default("CLERK_SECRET_KEY"),
@@ -26,7 +26,7 @@ export const clerkConfigSchema = z.object({
   privileged_roles: z.array(z.string().min(1)).min(1).default(["therapist", "admin", "employer_admin"]),
   /** Roles the platform defines; the privileged roles count as known without being repeated here. */
   known_roles: z.array(z.string().min(1)).default(["client", "therapist", "admin", "employer_admin"]),
-  /** Attempts per request when the Backend API answers 429, counting the first one. */
+  /** Attempts per request when the Backend API responds 429, counting the first one. */
   max_attempts: z.number().int().min(1).max(20).default(5),
   /** A Retry-After longer than this ends the collection with an error instead of waiting. */
   max_retry_after_seconds: z.number().int().min(1).max(3600).default(60),

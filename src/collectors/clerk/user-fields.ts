@@ -8,10 +8,10 @@ const ENTERPRISE_LINK_TYPES = new Set(["saml_account", "enterprise_account"]);
 /**
  * Classifies how a user's sign-in is protected beyond a first factor.
  *
- * `enterprise-sso` means the identity provider owns authentication (and its MFA policy). That only
- * holds when the user has no way to sign in around it: no password, no social OAuth account, no
- * Web3 wallet, no phone number (usable for SMS codes), and every email address linked to an
- * enterprise account (an unlinked address could receive an email code). Clerk links a SAML login
+ * `enterprise-sso` means the identity provider owns authentication (and its MFA policy). That is
+ * only true when the user has no way to sign in around it. So the user must have no password, no
+ * social OAuth account, no Web3 wallet and no phone number (usable for SMS codes). Every email
+ * address must be linked to an enterprise account, because an unlinked one could receive an email code. Clerk links a SAML login
  * to a password account with the same email, so a password alone rules SSO-only out.
  */
 export function mfaState(user: User): MfaState {

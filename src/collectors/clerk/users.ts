@@ -122,7 +122,7 @@ interface Memberships {
 
 /**
  * Reads every organization membership of the instance. An instance without the organizations
- * feature answers `organization_not_enabled_in_instance` (or 404 from a proxy): no user has a
+ * feature returns `organization_not_enabled_in_instance` (or 404 from a proxy): no user has a
  * membership then. Any other failure, a 403 included, is an error.
  */
 export async function listMemberships(client: ClerkClient, options: ClerkCallOptions): Promise<Memberships> {
@@ -173,7 +173,7 @@ function organizationsDisabled(error: unknown): boolean {
   return response.errors?.some((entry) => entry.code === "organization_not_enabled_in_instance") ?? false;
 }
 
-/** The user as evidence: ids, role and sign-in facts, and the email only masked. */
+/** Converts a user to evidence: ids, role and sign-in facts, and the email only masked. */
 export function toResource(user: User, ctx: CollectContext<ClerkConfig>, orgMemberships: Array<{ org: string; role: string }>): Resource {
   const role = readRole(user, ctx.source.role_path);
   const privilegedRoles = ctx.source.privileged_roles;

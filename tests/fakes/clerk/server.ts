@@ -4,7 +4,7 @@ import type { ClerkJson } from "./builders.js";
 
 /**
  * A loopback stand-in for the parts of Clerk's Backend API that `@clerk/backend` v3 calls for
- * users and organization memberships. It answers in Clerk's wire shape: bare JSON arrays for
+ * users and organization memberships. It responds in Clerk's wire shape: bare JSON arrays for
  * `GET /v1/users`, `{ object: "total_count", total_count }` for counts, `{ data, total_count }` for
  * memberships, and `{ errors: [{ code, message, long_message, meta }], clerk_trace_id }` for errors,
  * always with `Content-Type: application/json` (the SDK parses nothing else as JSON).
