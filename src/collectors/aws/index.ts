@@ -1,9 +1,16 @@
-import { z } from "zod";
 import type { Source } from "../types.js";
+import { cloudTrailTrails } from "./cloudtrail.js";
+import { awsConfigSchema, type AwsConfig } from "./config.js";
+import { rdsClusters, rdsInstances } from "./rds.js";
+import { s3Buckets } from "./s3.js";
 
-export const source: Source = {
+/**
+ * Amazon Web Services: RDS, S3 and CloudTrail, read-only. The collectors load the AWS SDK only
+ * inside `collect`, so importing this module stays cheap.
+ */
+export const source: Source<AwsConfig> = {
   id: "aws",
-  title: "aws",
-  config: z.object({}).strict(),
-  collectors: [],
+  title: "Amazon Web Services (RDS, S3, CloudTrail)",
+  config: awsConfigSchema,
+  collectors: [rdsInstances, rdsClusters, s3Buckets, cloudTrailTrails],
 };
