@@ -108,3 +108,18 @@ export async function runAsSuperuser(url: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * Creates a login role like soc2_reader but without one of its grants (e.g.
+ * `pg_read_all_stats`). Roles belong to the whole server, so the caller drops it.
+ */
+export async function roleWithout(missing: string, superuserUrl: string, readerUrl: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `reader_${randomBytes(4).toString("hex")}`;
+  const password = randomBytes(12).toString("hex");
+  const grants = ["pg_read_all_settings", "pg_read_all_stats"].filter((role) => role !== missing);
+  await runAsSuperuser(superuserUrl, `CREATE ROLE ${name} LOGIN PASSWORD '${password}'${grants.length > 0 ? ` IN ROLE ${grants.join(", ")}` : ""}`);
+  const url = new URL(readerUrl);
+  url.username = name;
+  url.password = password;
+  return { name, url: url.toString(), drop: () => runAsSuperuser(superuserUrl, `DROP ROLE ${name}`) };
+}

@@ -12,6 +12,7 @@ interface ActivityRow {
   client_port: number | null;
   ssl: boolean | null;
   ssl_version: string | null;
+  own_session: boolean;
 }
 
 export const connectionsCollector: Collector<PostgresConfig> = {
@@ -28,6 +29,8 @@ export const connectionsCollector: Collector<PostgresConfig> = {
     ssl: t.nullable(t.bool()),
     /** e.g. `TLSv1.3`; null without TLS or when hidden. */
     sslVersion: t.nullable(t.string()),
+    /** True for the session soc2 itself reads through. */
+    ownSession: t.bool(),
   }),
 
   async collect(ctx) {
@@ -35,7 +38,8 @@ export const connectionsCollector: Collector<PostgresConfig> = {
     return session.readOnly("postgres.connections", async (query) => {
       const rows = await query<ActivityRow>(`
         SELECT a.pid, a.usename::text AS user, a.datname::text AS database, a.backend_type,
-               host(a.client_addr) AS client_addr, a.client_port, s.ssl, s.version AS ssl_version
+               host(a.client_addr) AS client_addr, a.client_port, s.ssl, s.version AS ssl_version,
+               a.pid = pg_catalog.pg_backend_pid() AS own_session
           FROM pg_catalog.pg_stat_activity a
           LEFT JOIN pg_catalog.pg_stat_ssl s ON s.pid = a.pid
          ORDER BY a.pid`);
@@ -73,6 +77,7 @@ function visibleSession(row: ActivityRow): Resource {
     transport,
     ssl: null,
     sslVersion: null,
+    ownSession: row.own_session,
   };
   if (transport === null) {
     resource._error = { code: "SOC2_TRANSPORT_UNKNOWN", message: "the session has neither a Unix socket nor a client address" };
@@ -97,6 +102,7 @@ function hiddenSession(row: ActivityRow, currentUser: string): Resource {
     transport: null,
     ssl: null,
     sslVersion: null,
+    ownSession: false,
     _error: {
       code: "42501",
       message: `role ${currentUser} may not see the transport and TLS state of this session of ${row.user}; `

@@ -32,6 +32,7 @@ export const postgresConfigSchema = z.object({
   url_env: envName.optional(),
   /** A connection string without a password, e.g. `postgresql://soc2_reader@db.internal/platform?sslmode=verify-full`. */
   url: z.string().min(1)
+    .refine(isPostgresUrl, "must be a postgres:// or postgresql:// URL")
     .refine((value) => !hasPassword(value), "must not contain a password; put the password in the environment variable named by password_env")
     .optional(),
   /** Environment variable holding the password for `url`. */
@@ -53,6 +54,14 @@ export const postgresConfigSchema = z.object({
   });
 
 export type PostgresConfig = z.output<typeof postgresConfigSchema>;
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    return ["postgres:", "postgresql:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
 
 /** True when a connection string carries a password, in its user info or as a parameter. */
 function hasPassword(connectionString: string): boolean {

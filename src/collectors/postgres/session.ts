@@ -45,7 +45,6 @@ export function sessionWarnings(session: PostgresSession): string[] {
 
 interface Connection {
   connectionString: string;
-  password?: string;
 }
 
 function resolveConnection(config: PostgresConfig, env: Readonly<Record<string, string | undefined>>): Connection {
@@ -58,7 +57,11 @@ function resolveConnection(config: PostgresConfig, env: Readonly<Record<string, 
         `environment variable ${config.password_env} is not set; it must hold the password for sources.postgres.url`,
       );
     }
-    return { connectionString: config.url, password };
+    // Keys parsed from a connection string override the client's own options, so the password
+    // goes into the URL rather than beside it. The config schema only accepts URLs here.
+    const withPassword = new URL(config.url);
+    withPassword.password = encodeURIComponent(password);
+    return { connectionString: withPassword.toString() };
   }
 
   const variable = config.url_env ?? "DATABASE_URL";
@@ -91,13 +94,15 @@ async function connect(
     query_timeout: config.statement_timeout_ms + 5_000,
     application_name: "soc2",
   };
-  if (connection.password !== undefined) clientConfig.password = connection.password;
   const client = new pg.Client(clientConfig);
 
   // A connection that fails while idle (e.g. the server shuts down) is reported by an `error`
   // event, which would crash the process without a listener. The next query reports it.
   let lost: CollectorError | undefined;
+  // The first error is the cause (e.g. 57P01 admin shutdown); pg follows it with a generic
+  // "Connection terminated unexpectedly", which must not replace it.
   client.on("error", (error) => {
+    if (lost !== undefined) return;
     lost = toCollectorError("connection", error);
     debug(`postgres: connection lost: ${lost.code}`);
   });
