@@ -44,6 +44,7 @@ const FIXED_RESULT: Record<string, CelStaticType> = {
   duration: DURATION,
   type: { kind: "type" },
   dyn: DYN,
+  "@not_strictly_false": BOOL,
   lowerAscii: STRING,
   upperAscii: STRING,
   trim: STRING,
@@ -75,7 +76,8 @@ export class ExpressionChecker {
     variables: Record<string, CelStaticType>,
     private readonly positions: Record<string, number>,
   ) {
-    this.scopes = [new Map(Object.entries(variables))];
+    const typeNames = ["int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type"];
+    this.scopes = [new Map(typeNames.map((name) => [name, { kind: "type" } as CelStaticType])), new Map(Object.entries(variables))];
   }
 
   check(expr: Expr): CelStaticType {

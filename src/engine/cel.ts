@@ -144,6 +144,11 @@ const INFALLIBLE = new Set([
 ]);
 
 /**
+ * NOTE: inside a comprehension (all, exists, filter) CEL still lets a true or false element
+ * absorb another element's error, because the iteration variables exist only there and the
+ * operand cannot be evaluated on its own. Resource fields are schema-checked before evaluation,
+ * so what remains is arithmetic or indexing inside a macro.
+ *
  * Operands of && and || (outside comprehensions, whose variables exist only inside them) that
  * contain a call able to fail at run time: arithmetic, indexing, conversions, regular expressions.
  */

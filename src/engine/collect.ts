@@ -2,7 +2,7 @@ import type { LoadedControl } from "../catalog/load.js";
 import type { Registry } from "../collectors/registry.js";
 import type { CollectorRecord, Snapshot } from "../collectors/snapshot.js";
 import type { ClassifyTarget, CollectContext, Collector, Resource } from "../collectors/types.js";
-import { CollectorError } from "../errors.js";
+import { CollectorError, Soc2Error } from "../errors.js";
 import { ATTESTATIONS_KEY } from "./evaluate.js";
 
 export interface CollectOptions {
@@ -121,6 +121,9 @@ async function runOne(
       ...(output.warnings?.length ? { warnings: output.warnings } : {}),
     };
   } catch (error) {
+    // Bad input found while collecting (a malformed policy or attestation file) stops the run
+    // with exit 2, like a malformed control, rather than becoming one control's error.
+    if (error instanceof Soc2Error) throw error;
     if (error instanceof CollectorError) return { ...base, status: "error", error: { code: error.code, message: error.message } };
     options.debug?.(`${call.collector.id} failed unexpectedly: ${(error as Error).stack ?? String(error)}`);
     return { ...base, status: "error", error: { code: "SOC2_COLLECTOR_BUG", message: `collector failed unexpectedly: ${(error as Error).message}` } };

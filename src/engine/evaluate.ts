@@ -100,9 +100,10 @@ function judgeResources(
   now: unknown,
 ): Pick<ControlResult, "status" | "reason" | "findings"> {
   const spec = control.spec;
-  const findings: Finding[] = [];
-  const selected: Array<{ resource: Resource; value: Record<string, unknown> }> = [];
   const wanted = spec.type === "policy" ? new Set(spec.policies) : undefined;
+  // Each resource is either an early error, selected, or left out by `where`; assertions run in
+  // a second pass because `resources` must hold the whole selected set.
+  const outcomes: Array<{ finding: Finding } | { selected: { resource: Resource; value: Record<string, unknown> } }> = [];
 
   for (const item of prepared) {
     if (wanted && !wanted.has(item.resource.id)) continue;
@@ -110,20 +111,23 @@ function judgeResources(
     if (failure) {
       // A resource that could not be read completely is reported, never dropped: its `where`
       // may not be decidable, and dropping it could turn an incomplete read into a pass.
-      findings.push({ resource: item.resource.id, status: "error", message: failure });
+      outcomes.push({ finding: { resource: item.resource.id, status: "error", message: failure } });
       continue;
     }
     const value = (item as { value: Record<string, unknown> }).value;
     if (control.where) {
       const outcome = control.where.evaluate({ resource: value, params, now });
       if (!outcome.ok) {
-        findings.push({ resource: item.resource.id, status: "error", message: `where: ${outcome.error}`, assertion: control.where.source });
+        outcomes.push({ finding: { resource: item.resource.id, status: "error", message: `where: ${outcome.error}`, assertion: control.where.source } });
         continue;
       }
       if (outcome.value !== true) continue;
     }
-    selected.push({ resource: item.resource, value });
+    outcomes.push({ selected: { resource: item.resource, value } });
   }
+
+  const resources = outcomes.flatMap((outcome) => ("selected" in outcome ? [outcome.selected.value] : []));
+  const findings = outcomes.map((outcome) => ("finding" in outcome ? outcome.finding : judgeOne(control, outcome.selected, resources, params, now)));
 
   if (wanted) {
     const present = new Set(prepared.map((item) => item.resource.id));
@@ -131,9 +135,6 @@ function judgeResources(
       if (!present.has(id)) findings.push({ resource: id, status: "fail", message: `policy "${id}" not found in the policies folder` });
     }
   }
-
-  const resources = selected.map((item) => item.value);
-  for (const item of selected) findings.push(judgeOne(control, item, resources, params, now));
 
   return summarize(control, findings, prepared.length);
 }
