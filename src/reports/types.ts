@@ -7,6 +7,8 @@ export interface ReportContext {
   rootDir: string;
   /** Evidence bundle this run was written to, when there is one. */
   bundle?: { name: string; digest: string };
+  /** Earlier runs, oldest first, for trend views (the HTML dashboard). */
+  history?: Array<{ at: string; score: number | null; counts: RunResult["summary"]["counts"] }>;
 }
 
 /** A report format: one pure function from a run to text. */
