@@ -61,7 +61,7 @@ function selectOnly(controls: LoadedControl[], only: string[]): LoadedControl[] 
   const unmatched = wanted.filter((item) => !controls.some((control) => matchesOnly(control, item)));
   if (unmatched.length > 0) {
     throw new Soc2Error("SOC2_USAGE", `--only ${unmatched.join(", ")} matches no control in scope`, {
-      hint: "Give a control id, a criterion (CC6.1), a series (CC6), a trust category or a tag; `soc2 controls list` shows them.",
+      hint: "Give a control id, a criterion (CC6.1), a series (CC6), a trust category, a tag, or a collector or source (postgres); `soc2 controls list` shows them.",
     });
   }
   return controls.filter((control) => wanted.some((item) => matchesOnly(control, item)));
@@ -70,6 +70,8 @@ function selectOnly(controls: LoadedControl[], only: string[]): LoadedControl[] 
 function matchesOnly(control: LoadedControl, item: string): boolean {
   const spec = control.spec;
   if (spec.id === item || spec.category === item || spec.tags.includes(item)) return true;
+  const collector = control.collector?.id;
+  if (collector && (collector === item || collector.split(".")[0] === item)) return true;
   return spec.criteria.some((criterion) => criterion.id === item || CRITERIA_BY_ID.get(criterion.id)?.series === item);
 }
 

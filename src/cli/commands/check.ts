@@ -9,7 +9,7 @@ export const define: DefineCommand = (program, context) => {
     .description("Collect evidence from the configured sources, evaluate every control and report.")
     .option("-c, --config <file>", "configuration file", undefined)
     .option("--controls <dir>", "folder of control files (default: `controls` from the configuration)")
-    .option("--only <ids>", "keep only these control ids, criteria (CC6.1), series (CC6), categories or tags; repeatable or comma-separated", collectList)
+    .option("--only <ids>", "keep only these control ids, criteria (CC6.1), series (CC6), categories, tags, collectors or sources (postgres); repeatable or comma-separated", collectList)
     .option("-f, --format <formats>", "report formats, comma-separated: table, json, junit, sarif, markdown, html, oscal", collectList)
     .option("-o, --output <file>", "write the report to this file instead of stdout (one format only)")
     .option("--output-dir <dir>", "write each format to <dir>/soc2.<ext>; the table still goes to stdout")
