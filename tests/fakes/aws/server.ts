@@ -23,6 +23,8 @@ export interface FakeAws {
   /** `http://localhost:<port>`, for AWS_ENDPOINT_URL_S3_CONTROL: S3 Control puts the account id in front of the host. */
   controlUrl: string;
   calls: RecordedCall[];
+  /** Highest number of requests the server held at once. */
+  readonly maxInFlight: number;
   estate: FakeEstate;
   close(): Promise<void>;
 }
@@ -44,14 +46,19 @@ export async function startFakeAws(estate: FakeEstate, options: FakeServerOption
   const calls: RecordedCall[] = [];
   const injected = new Map<string, number>();
   const random = seededRandom(options.seed ?? 1);
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const server = http.createServer((incoming, outgoing) => {
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
     incoming.on("end", () => {
       const request = parseRequest(incoming, Buffer.concat(chunks).toString("utf8"));
       const response = answer(request);
       const send = () => {
+        inFlight -= 1;
         outgoing.writeHead(response.status, { "content-length": Buffer.byteLength(response.body), ...response.headers });
         outgoing.end(response.body);
       };
@@ -98,6 +105,9 @@ export async function startFakeAws(estate: FakeEstate, options: FakeServerOption
     url: `http://127.0.0.1:${port}`,
     controlUrl: `http://localhost:${port}`,
     calls,
+    get maxInFlight() {
+      return maxInFlight;
+    },
     estate,
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
