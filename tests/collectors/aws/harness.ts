@@ -2,7 +2,7 @@ import { createClassifier } from "../../../src/config/classify.js";
 import type { Selector } from "../../../src/config/schema.js";
 import { source } from "../../../src/collectors/aws/index.js";
 import type { AwsConfig } from "../../../src/collectors/aws/config.js";
-import type { CollectContext, Collector, CollectorOutput } from "../../../src/collectors/types.js";
+import type { CollectContext, Collector, CollectorOutput, Resource } from "../../../src/collectors/types.js";
 import { startFakeAws, type FakeAws, type FakeEstate, type FakeServerOptions } from "../../fakes/aws/server.js";
 
 /**
@@ -114,7 +114,7 @@ export function testContext(config: AwsConfig, selectors: Selector[]): { ctx: Co
   };
 }
 
-export function byName<T extends { name?: unknown }>(resources: T[], name: string): T {
+export function byName(resources: Resource[], name: string): Resource {
   const found = resources.find((resource) => resource.name === name);
   if (!found) throw new Error(`no resource named ${name} among ${resources.map((resource) => String(resource.name)).join(", ")}`);
   return found;
