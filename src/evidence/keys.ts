@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { constants } from "node:fs";
-import { open, readFile, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, stat, unlink } from "node:fs/promises";
+import path from "node:path";
 import { Soc2Error } from "../errors.js";
 import { keyAlgorithm, keyIdOf, type KeyAlgorithm } from "./dsse.js";
 
@@ -110,6 +111,7 @@ export async function writeKeyPair(prefix: string, type: KeyType): Promise<{ pri
   const privateFile = `${prefix}.key`;
   const publicFile = `${prefix}.pub`;
 
+  await mkdir(path.dirname(privateFile), { recursive: true });
   await createExclusive(privateFile, privatePem, 0o600);
   try {
     await createExclusive(publicFile, publicPem, 0o644);

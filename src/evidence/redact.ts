@@ -60,7 +60,11 @@ const TEXT_RULES: TextRule[] = [
     name: "assigned-secret",
     pattern:
       /\b((?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"',;&]+)/gi,
-    replace: (_match, prefix, value) => (value.startsWith("[REDACTED") ? `${prefix}${value}` : `${prefix}[REDACTED:assigned-secret]`),
+    replace: (_match, prefix, value) => {
+      if (value.replace(/^["']/, "").startsWith("[REDACTED")) return `${prefix}${value}`;
+      const quote = /^["']/.test(value) ? value[0] : "";
+      return `${prefix}${quote}[REDACTED:assigned-secret]${quote}`;
+    },
   },
   {
     // Keep the first character and the domain: enough to tell staff from outsiders, not who.

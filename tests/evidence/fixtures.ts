@@ -107,7 +107,7 @@ export function tarBytes(bundle: Uint8Array): Buffer {
 }
 
 export interface RawEntry {
-  header: tar.Headers;
+  header: Partial<tar.Header> & { name: string };
   data: Buffer;
 }
 
@@ -137,12 +137,18 @@ export async function writeEntries(entries: RawEntry[]): Promise<Buffer> {
   for (const entry of entries) {
     await new Promise<void>((resolve, reject) => {
       const isFile = (entry.header.type ?? "file") === "file";
-      const header = { ...entry.header, size: isFile ? entry.data.length : 0 };
+      const header = { ...entry.header, size: isFile ? entry.data.length : 0 } as tar.Header;
       if (isFile) pack.entry(header, entry.data, (error) => (error ? reject(error) : resolve()));
-      else pack.entry(header, (error) => (error ? reject(error) : resolve())).end();
+      else pack.entry(header, (error) => (error ? reject(error) : resolve()));
     });
   }
   pack.finalize();
   await collected;
   return gzipSync(Buffer.concat(chunks));
+}
+
+/** Verifies bundle bytes with the key's public half. */
+export async function verifyBundle(bytes: Uint8Array, key: SigningKey) {
+  const { verifyBundleBytes } = await import("../../src/evidence/index.js");
+  return verifyBundleBytes(bytes, { publicKey: key.publicKey });
 }

@@ -1,0 +1,168 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore, writeBundle } from "../../src/evidence/index.js";
+import { FakeS3 } from "../fakes/s3-store/server.js";
+import { makeInput, makeKey, tempDir, verifyBundle } from "./fixtures.js";
+
+const key = makeKey();
+
+describe("local evidence store", () => {
+  it("refuses a first bundle without --new-chain", async () => {
+    const store = openStore({ kind: "local", path: "bundles" }, await tempDir(), {});
+    await expect(writeBundle(makeInput(), { store, key })).rejects.toThrow(/has no chain head \(HEAD\.json\)$/);
+  });
+
+  it("chains each bundle to the head and moves the head", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "bundles" }, dir, {});
+    const first = await writeBundle(makeInput({ runId: "run-1", startedAt: "2026-03-01T10:00:00Z" }), { store, key, newChain: true });
+    const second = await writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key });
+
+    expect(first.location).toBe(path.join(dir, "bundles", "20260301T100000Z-run-1.tar.gz"));
+    const head = JSON.parse(await readFile(path.join(dir, "bundles", "HEAD.json"), "utf8"));
+    expect(head).toEqual({ name: second.name, digest: second.digest });
+
+    const bytes = await readFile(second.location);
+    expect(`sha256:${createHash("sha256").update(bytes).digest("hex")}`).toBe(second.digest);
+    const opened = await verifyBundle(bytes, key);
+    expect(opened.previous).toEqual({ name: first.name, digest: first.digest });
+    expect((await readdir(path.join(dir, "bundles"))).sort()).toEqual([first.name, second.name, "HEAD.json"].sort());
+  });
+
+  it("fails when the head is corrupt", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    await writeFile(path.join(dir, "HEAD.json"), "{ not json");
+    await expect(writeBundle(makeInput(), { store, key })).rejects.toThrow(`chain head ${path.join(dir, "HEAD.json")} is corrupt: it is not valid JSON`);
+  });
+
+  it("fails when the head names a missing bundle", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    const digest = `sha256:${"0".repeat(64)}`;
+    await writeFile(path.join(dir, "HEAD.json"), JSON.stringify({ name: "20260101T000000Z-gone.tar.gz", digest }));
+    await expect(writeBundle(makeInput(), { store, key })).rejects.toThrow(`chain head names bundle 20260101T000000Z-gone.tar.gz, which is not in ${dir}`);
+  });
+
+  it("fails when the head bundle was replaced", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
+    await writeFile(first.location, "replaced");
+    await expect(writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key })).rejects.toThrow(
+      /^bundle 20260301T100000Z-run-1\.tar\.gz is sha256:[0-9a-f]{64}, but the chain head records sha256:/,
+    );
+  });
+
+  it("starts a new chain over an unreadable head when told to", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    await writeFile(path.join(dir, "HEAD.json"), "garbage");
+    const written = await writeBundle(makeInput(), { store, key, newChain: true });
+    expect((await verifyBundle(await readFile(written.location), key)).previous).toBeNull();
+  });
+
+  it("never overwrites an existing bundle", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    await writeBundle(makeInput(), { store, key, newChain: true });
+    await expect(writeBundle(makeInput(), { store, key, newChain: true })).rejects.toThrow(`bundle 20260301T100000Z-run-1.tar.gz already exists in ${dir}`);
+  });
+
+  it("leaves no partial file when storing fails", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    await writeBundle(makeInput(), { store, key, newChain: true });
+    await writeBundle(makeInput(), { store, key, newChain: true }).catch(() => undefined);
+    expect((await readdir(dir)).filter((name) => name.startsWith(".tmp-"))).toEqual([]);
+  });
+});
+
+describe("S3 evidence store", () => {
+  const s3 = new FakeS3();
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    const endpoint = await s3.start();
+    env = { AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: "AKIDFAKEFAKEFAKE", AWS_SECRET_ACCESS_KEY: "fake-secret", AWS_REGION: "eu-west-1", AWS_EC2_METADATA_DISABLED: "true" };
+  });
+  afterAll(() => s3.stop());
+
+  it("writes bundles with a SHA-256 checksum and an Object Lock retention", async () => {
+    const bucket = s3.bucket("locked-evidence", { objectLock: { enabled: true, defaultMode: "GOVERNANCE", defaultDays: 1 } });
+    const store = openStore({ kind: "s3", bucket: "locked-evidence", prefix: "soc2/", retention_days: 400 }, "/", env);
+    const before = Date.now();
+    const written = await writeBundle(makeInput(), { store, key, newChain: true });
+
+    expect(written.location).toBe("s3://locked-evidence/soc2/20260301T100000Z-run-1.tar.gz");
+    const object = bucket.objects.get("soc2/20260301T100000Z-run-1.tar.gz")!;
+    expect(object.checksumSha256).toBe(createHash("sha256").update(object.body).digest("base64"));
+    expect(object.lockMode).toBe("GOVERNANCE");
+    const retainedDays = (Date.parse(object.retainUntil!) - before) / 86_400_000;
+    expect(retainedDays).toBeGreaterThan(399.9);
+    expect(retainedDays).toBeLessThan(400.1);
+    expect(JSON.parse(bucket.objects.get("soc2/HEAD.json")!.body.toString())).toEqual({ name: written.name, digest: written.digest });
+    expect(bucket.objects.get("soc2/HEAD.json")!.lockMode).toBeUndefined();
+  });
+
+  it("uses COMPLIANCE when the bucket has no default retention", async () => {
+    const bucket = s3.bucket("lock-no-default", { objectLock: { enabled: true } });
+    const store = openStore({ kind: "s3", bucket: "lock-no-default", prefix: "", retention_days: 30 }, "/", env);
+    await writeBundle(makeInput(), { store, key, newChain: true });
+    expect(bucket.objects.get("20260301T100000Z-run-1.tar.gz")!.lockMode).toBe("COMPLIANCE");
+  });
+
+  it("writes without retention to a bucket without Object Lock", async () => {
+    const bucket = s3.bucket("plain-evidence");
+    const store = openStore({ kind: "s3", bucket: "plain-evidence", prefix: "", retention_days: 30 }, "/", env);
+    await writeBundle(makeInput(), { store, key, newChain: true });
+    expect(bucket.objects.get("20260301T100000Z-run-1.tar.gz")!.lockMode).toBeUndefined();
+  });
+
+  it("extends the chain from the stored head and lists every page", async () => {
+    s3.bucket("chain-evidence");
+    s3.pageSize = 1;
+    try {
+      const store = openStore({ kind: "s3", bucket: "chain-evidence", prefix: "p" }, "/", env);
+      const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
+      const second = await writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key });
+      expect(await store.listBundles()).toEqual([first.name, second.name]);
+      const opened = await verifyBundle((await store.getBundle(second.name))!, key);
+      expect(opened.previous).toEqual({ name: first.name, digest: first.digest });
+    } finally {
+      s3.pageSize = 1000;
+    }
+  });
+
+  it("fails instead of starting a chain when the store is unreachable", async () => {
+    s3.bucket("down-evidence");
+    const store = openStore({ kind: "s3", bucket: "down-evidence", prefix: "" }, "/", env);
+    s3.failWith = { status: 403, code: "AccessDenied" };
+    try {
+      await expect(writeBundle(makeInput(), { store, key })).rejects.toThrow(
+        "evidence store s3://down-evidence: reading HEAD.json failed (AccessDenied: injected failure)",
+      );
+    } finally {
+      s3.failWith = null;
+    }
+  });
+
+  it("fails when the bucket has no chain head", async () => {
+    s3.bucket("empty-evidence");
+    const store = openStore({ kind: "s3", bucket: "empty-evidence", prefix: "" }, "/", env);
+    await expect(writeBundle(makeInput(), { store, key })).rejects.toThrow("evidence store s3://empty-evidence has no chain head (HEAD.json)");
+  });
+
+  it("rejects a head that changed during the write", async () => {
+    const bucket = s3.bucket("race-evidence");
+    const store = openStore({ kind: "s3", bucket: "race-evidence", prefix: "" }, "/", env);
+    const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
+    const head = (await store.readHead())!;
+    bucket.objects.get("HEAD.json")!.etag = '"changed-by-another-run"';
+    await expect(store.writeHead({ name: first.name, digest: first.digest }, head)).rejects.toThrow(
+      "chain head in s3://race-evidence changed while this bundle was written",
+    );
+  });
+});
