@@ -4,7 +4,10 @@ import { define as accessReview } from "./access-review.js";
 import { define as check } from "./check.js";
 import { define as controls } from "./controls.js";
 import { define as criteria } from "./criteria.js";
+import { define as evidence } from "./evidence.js";
+import { define as keygen } from "./keygen.js";
 import { define as validate } from "./validate.js";
+import { define as verify } from "./verify.js";
 
 /**
  * A command module declares its options with commander and imports its work lazily inside the
@@ -19,4 +22,7 @@ export const commands: DefineCommand[] = [
   controls,
   criteria,
   accessReview,
+  verify,
+  keygen,
+  evidence,
 ];
