@@ -82,3 +82,12 @@ export function daysBetween(from: string, to: string): number {
   const day = 24 * 60 * 60 * 1000;
   return Math.floor((Date.parse(to.slice(0, 10)) - Date.parse(from.slice(0, 10))) / day);
 }
+
+/**
+ * Replace characters that corrupt text reports: C0 controls other than tab and newlines (an
+ * ANSI escape would recolour a CI log), DEL, lone surrogates, and the U+2028/U+2029 separators
+ * that some viewers treat as line breaks.
+ */
+export function replaceControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u2028\u2029]|\p{Cs}/gu, "\uFFFD");
+}
