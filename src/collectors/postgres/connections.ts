@@ -67,7 +67,9 @@ export const connectionsCollector: Collector<PostgresConfig> = {
 
 function visibleSession(row: ActivityRow): Resource {
   // client_port is -1 for a Unix-domain socket; a TCP session has a client address and port.
-  const transport = row.client_port === -1 ? "unix" : row.client_addr !== null ? "tcp" : null;
+  let transport: "unix" | "tcp" | null = null;
+  if (row.client_port === -1) transport = "unix";
+  else if (row.client_addr !== null) transport = "tcp";
   const resource: Resource = {
     id: String(row.pid),
     classes: [],

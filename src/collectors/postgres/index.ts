@@ -24,8 +24,8 @@ export const DEFAULT_ADMIN_ROLES = [
 
 /**
  * `sources.postgres` in soc2.config.yaml. The connection string normally comes from the
- * environment variable named by `url_env`; a `url` in the file is allowed only without a
- * password, which then comes from `password_env`.
+ * environment variable named by `url_env`. A `url` in the file must not contain a password,
+ * which then comes from the environment variable named by `password_env`.
  */
 export const postgresConfigSchema = z.object({
   /** Environment variable holding the connection string; `DATABASE_URL` when neither this nor `url` is set. */

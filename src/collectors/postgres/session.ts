@@ -18,7 +18,7 @@ export interface PostgresSession {
   /** Set when the collectors connect as a superuser, which they do not need. */
   superuserWarning: string | undefined;
   /** Runs `work` in a READ ONLY, REPEATABLE READ transaction that is always rolled back. */
-  readOnly<T>(what: string, work: (query: Query, queryWithFields: QueryWithFields) => Promise<T>): Promise<T>;
+  readOnly<T>(operation: string, work: (query: Query, queryWithFields: QueryWithFields) => Promise<T>): Promise<T>;
 }
 
 const SHARED_KEY = "postgres";
@@ -45,11 +45,13 @@ export function sessionWarnings(session: PostgresSession): string[] {
 
 interface Connection {
   connectionString: string;
+  /** Where the connection string came from, for messages: `DATABASE_URL`, `sources.postgres.url`. */
+  origin: string;
 }
 
 function resolveConnection(config: PostgresConfig, env: Readonly<Record<string, string | undefined>>): Connection {
   if (config.url !== undefined) {
-    if (config.password_env === undefined) return { connectionString: config.url };
+    if (config.password_env === undefined) return { connectionString: config.url, origin: "sources.postgres.url" };
     const password = env[config.password_env];
     if (password === undefined || password === "") {
       throw new CollectorError(
@@ -61,7 +63,7 @@ function resolveConnection(config: PostgresConfig, env: Readonly<Record<string, 
     // goes into the URL rather than beside it. The config schema only accepts URLs here.
     const withPassword = new URL(config.url);
     withPassword.password = encodeURIComponent(password);
-    return { connectionString: withPassword.toString() };
+    return { connectionString: withPassword.toString(), origin: "sources.postgres.url" };
   }
 
   const variable = config.url_env ?? "DATABASE_URL";
@@ -73,7 +75,7 @@ function resolveConnection(config: PostgresConfig, env: Readonly<Record<string, 
         + "e.g. postgresql://soc2_reader:PASSWORD@HOST:5432/DATABASE?sslmode=verify-full",
     );
   }
-  return { connectionString };
+  return { connectionString, origin: variable };
 }
 
 async function connect(
@@ -83,18 +85,24 @@ async function connect(
 ): Promise<PostgresSession & { close(): Promise<void> }> {
   const { default: pg } = await import("pg");
 
-  // pg parses the connection string itself, sslmode included; keys parsed from it win over
+  // pg parses the connection string itself, sslmode included. Keys parsed from it override
   // these options, so the read-only settings are applied again with SET after connecting.
   const clientConfig: ClientConfig = {
     connectionString: connection.connectionString,
     connectionTimeoutMillis: config.connect_timeout_ms,
     statement_timeout: config.statement_timeout_ms,
-    // Client-side limit for a server that stops answering (e.g. a frozen process), a little
-    // over the server's own statement timeout so that the server's error normally wins.
+    // Client-side limit for a server that stops responding (e.g. a frozen process). It is 5 s
+    // over the server's statement timeout, so the server's own 57014 error normally comes first.
     query_timeout: config.statement_timeout_ms + 5_000,
     application_name: "soc2",
   };
-  const client = new pg.Client(clientConfig);
+  let client: InstanceType<typeof pg.Client>;
+  try {
+    client = new pg.Client(clientConfig);
+  } catch {
+    // The URL parser's error carries the whole input, password included, so it is not kept.
+    throw new CollectorError("SOC2_CONNECTION_STRING_INVALID", `the PostgreSQL connection string in ${connection.origin} is not a valid URL`);
+  }
 
   // A connection that fails while idle (e.g. the server shuts down) is reported by an `error`
   // event, which would crash the process without a listener. The next query reports it.
@@ -138,12 +146,12 @@ async function connect(
   // One transaction at a time: collectors may run concurrently, but a connection has one.
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function runReadOnly<T>(what: string, work: (query: Query, queryWithFields: QueryWithFields) => Promise<T>): Promise<T> {
+  async function runReadOnly<T>(operation: string, work: (query: Query, queryWithFields: QueryWithFields) => Promise<T>): Promise<T> {
     if (lost !== undefined) throw lost;
     try {
       await client.query("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
     } catch (error) {
-      throw lost ?? toCollectorError(what, error);
+      throw lost ?? toCollectorError(operation, error);
     }
     try {
       return await work(
@@ -151,7 +159,7 @@ async function connect(
         <Row extends QueryResultRow>(query: string | QueryConfig) => client.query<Row>(query),
       );
     } catch (error) {
-      throw toCollectorError(what, error, lost);
+      throw toCollectorError(operation, error, lost);
     } finally {
       // Rolling back also undoes any SET a query may have made.
       await client.query("ROLLBACK").catch(() => undefined);
@@ -166,8 +174,8 @@ async function connect(
       ? `connected to PostgreSQL ${scope} as superuser ${identity.current_user}; `
         + "the collectors need only the soc2_reader role (sql/soc2-reader-role.sql)"
       : undefined,
-    readOnly<T>(what: string, work: (query: Query, queryWithFields: QueryWithFields) => Promise<T>): Promise<T> {
-      const next = queue.then(() => runReadOnly(what, work));
+    readOnly<T>(operation: string, work: (query: Query, queryWithFields: QueryWithFields) => Promise<T>): Promise<T> {
+      const next = queue.then(() => runReadOnly(operation, work));
       queue = next.catch(() => undefined);
       return next;
     },
@@ -195,7 +203,7 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
  * Node.js error code (e.g. ECONNREFUSED). pg's own messages name the host and port at most,
  * never the connection string or its password.
  */
-export function toCollectorError(what: string, error: unknown, lost?: CollectorError): CollectorError {
+export function toCollectorError(operation: string, error: unknown, lost?: CollectorError): CollectorError {
   if (error instanceof CollectorError) return error;
   const detail = error as { code?: unknown; message?: unknown };
   const message = typeof detail.message === "string" ? detail.message : String(error);
@@ -213,6 +221,7 @@ export function toCollectorError(what: string, error: unknown, lost?: CollectorE
     code = "SOC2_POSTGRES_FAILED";
   }
 
+  // No `cause`: driver and URL errors can carry connection details that must not reach a log.
   const hint = HINTS[code];
-  return new CollectorError(code, `PostgreSQL ${what} failed: ${message}${hint ? ` (${hint})` : ""}`, { cause: error });
+  return new CollectorError(code, `PostgreSQL ${operation} failed: ${message}${hint ? ` (${hint})` : ""}`);
 }

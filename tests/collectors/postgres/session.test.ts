@@ -87,6 +87,16 @@ describe("postgres session", () => {
     await close();
   });
 
+  it("rejects an invalid URL without printing it", async () => {
+    const { ctx, close } = collectContext({ env: { DATABASE_URL: "postgresql://soc2_reader:secret-value@db.internal:port/platform" } });
+    const error = await tablesCollector.collect(ctx).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: "CollectorError", code: "SOC2_CONNECTION_STRING_INVALID" });
+    expect((error as Error).message).toContain("DATABASE_URL");
+    expect(JSON.stringify(error)).not.toContain("secret-value");
+    expect((error as Error).cause).toBeUndefined();
+    await close();
+  });
+
   it("shares one connection between collectors of a run", async () => {
     const { ctx, close } = collectContext();
     const [tables, roles] = await Promise.all([tablesCollector.collect(ctx), rolesCollector.collect(ctx)]);
