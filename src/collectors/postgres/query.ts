@@ -98,7 +98,7 @@ export const queryCollector: Collector<PostgresConfig, QueryArgs> = {
 
 /**
  * A query pg sends through the extended protocol. pg only does so for queries with parameters
- * unless `queryMode` says so; pg 8 supports the option but @types/pg 8 does not declare it.
+ * unless `queryMode` is set; pg 8 supports the option but @types/pg 8 does not declare it.
  */
 function extended(text: string): QueryConfig {
   return { text, values: [], queryMode: "extended" } as QueryConfig;
@@ -133,7 +133,9 @@ function toResource(row: Record<string, unknown>, index: number, args: QueryArgs
 /** Converts a pg value to the declared JSON type. Error messages name the type, never the value. */
 function convert(value: unknown, column: ColumnSpec, name: string, index: number): unknown {
   const fail = (): never => {
-    const got = value instanceof Date ? "date" : value === null ? "null" : typeof value;
+    let got: string = typeof value;
+    if (value instanceof Date) got = "date";
+    else if (value === null) got = "null";
     throw new CollectorError(
       "SOC2_QUERY_RESULT_INVALID",
       `postgres.query row ${index} column ${name}: expected ${column.type}${column.nullable ? "?" : ""}, got ${got}; cast it in SQL or fix columns`,

@@ -32,7 +32,7 @@ export const rolesCollector: Collector<PostgresConfig> = {
     memberOf: t.list(t.string()),
     /** Superuser, CREATEROLE, or a member (at any depth) of an admin-equivalent role. */
     adminEquivalent: t.bool(),
-    /** Why the role is admin-equivalent, e.g. `superuser` or `member of rds_superuser`; empty when it is not. */
+    /** Reasons the role is admin-equivalent, e.g. `superuser` or `member of rds_superuser`; empty when it is not. */
     adminReasons: t.list(t.string()),
     /** Password expiry (VALID UNTIL); null when the password never expires. */
     validUntil: t.nullable(t.timestamp()),

@@ -45,7 +45,7 @@ export function sessionWarnings(session: PostgresSession): string[] {
 
 interface Connection {
   connectionString: string;
-  /** Where the connection string came from, for messages: `DATABASE_URL`, `sources.postgres.url`. */
+  /** Origin of the connection string, for messages: `DATABASE_URL` or `sources.postgres.url`. */
   origin: string;
 }
 
