@@ -24,8 +24,8 @@ export interface ExtractLimits {
 }
 
 /**
- * Defaults sized for a large estate's snapshot (a few hundred thousand resources) with room to
- * spare; the whole archive is held in memory, so the total cap also bounds memory use.
+ * Default caps, an estimate sized for the snapshot of a large estate (a few hundred thousand
+ * resources) with room to spare. The whole archive is held in memory, so the total cap also bounds memory use.
  */
 export const DEFAULT_LIMITS: ExtractLimits = {
   maxMemberBytes: 256 * 1024 * 1024,
@@ -38,12 +38,12 @@ const GZIP_OS_UNIX = 3;
 
 /**
  * Packs members into a deterministic .tar.gz: entries sorted by name, regular files only, mode
- * 0644, uid/gid 0, no owner names, one fixed mtime; the gzip header has mtime 0 and no file name.
- * The same members give the same bytes on the same zlib build; another zlib version may compress
+ * 0644, uid/gid 0, no owner names and one fixed mtime. The gzip header has mtime 0 and no file name.
+ * NOTE: the bytes repeat only on the same zlib build. Another zlib version may compress
  * differently, which changes the archive digest but never the member digests.
  */
 export async function packArchive(members: ArchiveMember[], mtime: Date): Promise<Buffer> {
-  const sorted = [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = [...members].sort(compareNames);
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const collected = (async () => {
@@ -65,6 +65,12 @@ export async function packArchive(members: ArchiveMember[], mtime: Date): Promis
   const gzipped = gzipSync(Buffer.concat(chunks), { level: 9 });
   gzipped[9] = GZIP_OS_UNIX;
   return gzipped;
+}
+
+/** Orders by UTF-16 code units, the same order on every locale. */
+function compareNames(a: ArchiveMember, b: ArchiveMember): number {
+  if (a.name === b.name) return 0;
+  return a.name < b.name ? -1 : 1;
 }
 
 /**
@@ -124,14 +130,14 @@ async function readEntries(extract: tar.Extract, members: Map<string, Buffer>, l
 
 /** Rejects names that could escape an extraction folder or be read differently on another OS. */
 export function checkMemberName(name: string): void {
-  const shown = JSON.stringify(name);
+  const quoted = JSON.stringify(name);
   if (name === "") throw new BundleRejected("a member has an empty name");
-  if (name.startsWith("/") || /^[A-Za-z]:/.test(name)) throw new BundleRejected(`member ${shown} has an absolute path`);
-  if (name.includes("\\")) throw new BundleRejected(`member ${shown} contains a backslash`);
-  if (/[\u0000-\u001f]/.test(name)) throw new BundleRejected(`member ${shown} contains a control character`);
+  if (name.startsWith("/") || /^[A-Za-z]:/.test(name)) throw new BundleRejected(`member ${quoted} has an absolute path`);
+  if (name.includes("\\")) throw new BundleRejected(`member ${quoted} contains a backslash`);
+  if (/[\u0000-\u001f]/.test(name)) throw new BundleRejected(`member ${quoted} contains a control character`);
   const segments = name.split("/");
-  if (segments.includes("..")) throw new BundleRejected(`member ${shown} has a path outside the bundle ("..")`);
+  if (segments.includes("..")) throw new BundleRejected(`member ${quoted} has a path outside the bundle ("..")`);
   if (segments.some((segment) => segment === "" || segment === ".")) {
-    throw new BundleRejected(`member ${shown} is not a normalized relative path`);
+    throw new BundleRejected(`member ${quoted} is not a normalized relative path`);
   }
 }

@@ -1,8 +1,7 @@
 import type { KeyObject } from "node:crypto";
-import { Soc2Error } from "../errors.js";
 import { BundleRejected } from "./archive.js";
 import { sha256Digest, type ChainLink } from "./format.js";
-import type { EvidenceStore, StoredHead } from "./store.js";
+import { CorruptHeadError, type EvidenceStore, type StoredHead } from "./store.js";
 import { verifyBundleBytes } from "./verify.js";
 
 /** One bundle found in the store, as far as it could be read. */
@@ -12,7 +11,7 @@ export interface ChainEntry {
   /** Null for the first bundle of a chain, and for a bundle that could not be read. */
   previous: ChainLink | null;
   startedAt: string | null;
-  /** Why the bundle failed verification; null when it verified. */
+  /** Reason the bundle failed verification, or null when it verified. */
   invalid: string | null;
 }
 
@@ -36,17 +35,20 @@ export interface ChainReport {
   signaturesChecked: boolean;
 }
 
-/** Integrity problems; a gap in time is an audit finding, not a broken chain. */
+/** Tells integrity problems from gaps, because a gap in time is an audit finding, not a broken chain. */
 export function isIntegrityProblem(problem: ChainProblem): boolean {
   return problem.kind !== "gap";
 }
 
 /**
- * Reads every bundle in the store and walks the chain back from the head. Flags a bundle the
- * chain names but the store lacks (missing), a digest that differs from the one recorded
- * (altered), a bundle that fails verification (invalid), two bundles claiming the same previous
- * (forked), a bundle that started no later than its predecessor (reordered), bundles the head
- * does not reach (unlinked), and more than `maxGapDays` between consecutive runs (gap).
+ * Reads every bundle in the store and walks the chain back from the head. The problems flagged:
+ * - missing: the chain names a bundle the store lacks
+ * - altered: a bundle's digest differs from the one recorded for it
+ * - invalid: a bundle fails verification
+ * - forked: two bundles claim the same previous bundle
+ * - reordered: a bundle started no later than its predecessor
+ * - unlinked: the head does not reach a bundle
+ * - gap: more than `maxGapDays` between consecutive runs
  */
 export async function inspectChain(store: EvidenceStore, options: { publicKey: KeyObject | null; maxGapDays: number }): Promise<ChainReport> {
   const problems: ChainProblem[] = [];
@@ -55,7 +57,7 @@ export async function inspectChain(store: EvidenceStore, options: { publicKey: K
     head = await store.readHead();
     if (head === null) problems.push({ kind: "head", bundle: null, message: "the store has no chain head (HEAD.json)" });
   } catch (error) {
-    if (!(error instanceof Soc2Error) || !error.message.includes("corrupt")) throw error;
+    if (!(error instanceof CorruptHeadError)) throw error;
     problems.push({ kind: "head", bundle: null, message: error.message });
   }
 

@@ -9,7 +9,7 @@ import {
 import { createHash } from "node:crypto";
 import { Soc2Error } from "../errors.js";
 import { HEAD_NAME, isBundleName, type ChainLink } from "./format.js";
-import { parseHead, storeFailed, type EvidenceStore, type StoreConfig, type StoredHead } from "./store.js";
+import { CorruptHeadError, parseHead, storeFailed, type EvidenceStore, type StoreConfig, type StoredHead } from "./store.js";
 
 type S3Config = Extract<StoreConfig, { kind: "s3" }>;
 
@@ -20,8 +20,8 @@ interface LockSettings {
 
 /**
  * Bundles as objects under `prefix` in one bucket, HEAD.json beside them. Every bundle is written
- * with If-None-Match (never overwritten) and a SHA-256 checksum S3 checks on receipt; when the
- * bucket has Object Lock and `retention_days` is set, with an explicit retention.
+ * with If-None-Match (never overwritten) and a SHA-256 checksum that S3 checks on receipt. When the
+ * bucket has Object Lock and `retention_days` is set, it also gets an explicit retention.
  */
 export class S3Store implements EvidenceStore {
   private readonly client: S3Client;
@@ -57,9 +57,7 @@ export class S3Store implements EvidenceStore {
     if (object === null) return null;
     const head = parseHead(object.body.toString("utf8"));
     if (typeof head === "string") {
-      throw new Soc2Error("SOC2_STORE_FAILED", `chain head ${this.describe()}/${HEAD_NAME} is corrupt: ${head}`, {
-        hint: "Restore HEAD.json from a previous object version, or pass --new-chain to start a new chain.",
-      });
+      throw new CorruptHeadError(`${this.describe()}/${HEAD_NAME}`, head, "Restore HEAD.json from a previous object version, or pass --new-chain to start a new chain.");
     }
     return object.etag === undefined ? head : { ...head, version: object.etag };
   }
@@ -154,8 +152,8 @@ export class S3Store implements EvidenceStore {
 
   /**
    * Reads the bucket's Object Lock configuration once. Explicit retention is set only when the
-   * bucket has Object Lock and `retention_days` is configured; the mode is the bucket's default
-   * rule's mode, else COMPLIANCE, which nobody (not even the account root) can shorten.
+   * bucket has Object Lock and `retention_days` is configured. The mode is the bucket's default
+   * rule's mode, else COMPLIANCE, which no user (the account root included) can shorten or remove.
    */
   private lockSettings(): Promise<LockSettings | null> {
     this.lock ??= (async () => {

@@ -11,8 +11,8 @@ export interface StoredHead extends ChainLink {
 }
 
 /**
- * Where bundles and the chain head live. Every method throws `Soc2Error("SOC2_STORE_FAILED")`
- * when the store cannot answer, so a caller never mistakes an unreachable store for an empty one.
+ * Storage for bundles and the chain head. Every method throws `Soc2Error("SOC2_STORE_FAILED")`
+ * when the store cannot be read or written, so a caller never mistakes an unreachable store for an empty one.
  */
 export interface EvidenceStore {
   /** Human-readable location: a folder path or `s3://bucket/prefix`. */
@@ -20,9 +20,9 @@ export interface EvidenceStore {
   /** The chain head, or null when the store has none yet; a corrupt head throws. */
   readHead(): Promise<StoredHead | null>;
   /**
-   * Replaces the chain head. `replacing` is the head this write expects to find (null: none),
-   * so two runs racing on one store cannot both extend the same bundle unseen; `undefined`
-   * writes unconditionally (a new chain).
+   * Replaces the chain head. `replacing` is the head this write expects to find (null: none), so
+   * two runs racing on one store cannot both extend the same bundle unseen. With `undefined` the
+   * write is unconditional (a new chain).
    */
   writeHead(head: ChainLink, replacing: StoredHead | null | undefined): Promise<void>;
   /** Stores a bundle under a new name; an existing name is never overwritten. Returns its location. */
@@ -34,6 +34,13 @@ export interface EvidenceStore {
 }
 
 export type StoreConfig = Config["evidence"]["store"];
+
+/** A chain head that exists but cannot be parsed; `soc2 evidence log` reports it as a problem. */
+export class CorruptHeadError extends Soc2Error {
+  constructor(location: string, reason: string, hint: string) {
+    super("SOC2_STORE_FAILED", `chain head ${location} is corrupt: ${reason}`, { hint });
+  }
+}
 
 /** Opens the configured evidence store; a local path is resolved against `baseDir`. */
 export function openStore(config: StoreConfig, baseDir: string, env: Readonly<Record<string, string | undefined>>): EvidenceStore {
@@ -84,16 +91,14 @@ export class LocalStore implements EvidenceStore {
     }
     const head = parseHead(text);
     if (typeof head === "string") {
-      throw new Soc2Error("SOC2_STORE_FAILED", `chain head ${file} is corrupt: ${head}`, {
-        hint: "Restore HEAD.json from a backup, or pass --new-chain to start a new chain (soc2 evidence log shows the break).",
-      });
+      throw new CorruptHeadError(file, head, "Restore HEAD.json from a backup, or pass --new-chain to start a new chain (soc2 evidence log shows the break).");
     }
     return head;
   }
 
   async writeHead(head: ChainLink, replacing: StoredHead | null | undefined): Promise<void> {
     // NOTE: the compare and the rename are two steps, so two local runs at the same instant can
-    // still both pass the check; the S3 store makes the same check atomic with If-Match.
+    // still both pass the check. The S3 store makes the same check atomic with If-Match.
     if (replacing !== undefined) {
       const current = await this.readHead();
       if ((current?.digest ?? null) !== (replacing?.digest ?? null)) {

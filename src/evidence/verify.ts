@@ -49,7 +49,7 @@ export interface VerifyOptions {
 
 /**
  * Verifies a bundle held in memory and returns its contents. The signature is checked over the
- * received payload bytes before the statement is parsed; then every member must be listed in the
+ * received payload bytes before the statement is parsed. Then every member must be listed in the
  * statement with a matching SHA-256, and every listed member must be present. Throws
  * `BundleRejected` with the first failure.
  */
@@ -101,8 +101,8 @@ export async function verifyBundleBytes(bytes: Uint8Array, options: VerifyOption
 }
 
 /**
- * Names the likely cause when a signature from another bundle was swapped in; the digest check
- * that follows would reject it anyway, with a less telling reason.
+ * Rejects a signature swapped in from another bundle with that reason. The digest check that
+ * follows would reject it too, but naming only the first member that differs.
  */
 function checkSignatureBelongs(signedName: string, metadataBytes: Buffer | undefined): void {
   let packedName: unknown;

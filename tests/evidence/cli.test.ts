@@ -13,7 +13,7 @@ function io(cwd: string, env: Record<string, string> = {}) {
   return { io: value, stdout: () => out.join(""), stderr: () => err.join("") };
 }
 
-/** A folder with a key pair from `soc2 keygen` and a chain of two bundles in `store/`. */
+/** Creates a folder with a key pair from `soc2 keygen` and a chain of two bundles in `store/`. */
 async function workspace() {
   const dir = await tempDir();
   const keygen = io(dir);

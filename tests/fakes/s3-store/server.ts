@@ -29,7 +29,7 @@ export class FakeS3 {
   pageSize = 1000;
   /** Every request, as `METHOD /path?query`. */
   readonly requests: string[] = [];
-  /** When set, every request is answered with this error instead. */
+  /** Error returned for every request while set. */
   failWith: { status: number; code: string } | null = null;
   private server: Server | null = null;
   private etagCounter = 0;
