@@ -1,11 +1,16 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { define as accessReview } from "./access-review.js";
+import { define as attest } from "./attest.js";
 import { define as check } from "./check.js";
 import { define as controls } from "./controls.js";
+import { define as coverage } from "./coverage.js";
 import { define as criteria } from "./criteria.js";
 import { define as evidence } from "./evidence.js";
+import { define as incident } from "./incident.js";
+import { define as init } from "./init.js";
 import { define as keygen } from "./keygen.js";
+import { define as status } from "./status.js";
 import { define as validate } from "./validate.js";
 import { define as verify } from "./verify.js";
 
@@ -25,4 +30,9 @@ export const commands: DefineCommand[] = [
   verify,
   keygen,
   evidence,
+  attest,
+  incident,
+  coverage,
+  status,
+  init,
 ];

@@ -1,6 +1,7 @@
 import { CollectorError } from "../../errors.js";
 import { resourceSchema, t } from "../schema.js";
-import type { Collector } from "../types.js";
+import type { StoredAttestation } from "../../attestations/store.js";
+import type { Collector, Resource } from "../types.js";
 
 /** The part of the `files` source configuration this collector reads; the runner injects it. */
 export interface AttestationsSourceConfig {
@@ -38,20 +39,25 @@ export const attestationsCollector: Collector<AttestationsSourceConfig> = {
     ctx.debug(`files.attestations: ${attestations.length} record(s) under ${dir}`);
 
     return {
-      resources: attestations.map(({ id, record, files, tampered }) => ({
-        id,
-        classes: ctx.classify({ kind: "attestation", name: id }),
-        kind: record.kind,
-        control: record.control,
-        by: record.by,
-        date: `${record.date}T00:00:00.000Z`,
-        recordedAt: new Date(record.recorded_at).toISOString(),
-        note: record.note ?? null,
-        metrics: record.metrics ?? {},
-        files,
-        tampered,
-      })),
+      resources: attestations.map((attestation) => toAttestationResource(attestation, ctx.classify({ kind: "attestation", name: attestation.id }))),
       coverage: [{ source: "files", scope: dir, api: "attestations", status: "read" }],
     };
   },
 };
+
+/** The resource `files.attestations` returns for one stored record. */
+export function toAttestationResource({ id, record, files, tampered }: StoredAttestation, classes: string[]): Resource {
+  return {
+    id,
+    classes,
+    kind: record.kind,
+    control: record.control,
+    by: record.by,
+    date: `${record.date}T00:00:00.000Z`,
+    recordedAt: new Date(record.recorded_at).toISOString(),
+    note: record.note ?? null,
+    metrics: record.metrics ?? {},
+    files,
+    tampered,
+  };
+}
