@@ -1,4 +1,5 @@
-import type { CoverageEntry } from "../types.js";
+import { setMaxListeners } from "node:events";
+import type { CollectContext, CoverageEntry } from "../types.js";
 import { awsErrorCode, credentialsMissing, describeFailure, isCredentialsError, type AwsFailure } from "./errors.js";
 import { IAM_ACTIONS, type AwsOperation } from "./iam.js";
 import type { AwsSession } from "./session.js";
@@ -14,7 +15,7 @@ export class AwsCallError extends Error {
   }
 }
 
-/** Counts the calls per account, region and API, so a run can say what it read and what it could not. */
+/** Counts the calls per account, region and API, so a run reports what it read and what it could not. */
 export class CoverageLog {
   private readonly entries = new Map<string, { scope: string; api: string; read: number; failed: number; firstError?: string }>();
 
@@ -53,11 +54,20 @@ export class CoverageLog {
   }
 }
 
-/** What every call of one collector run needs: the session, its coverage log and its abort signal. */
+/** Context of every call in one collector run: the session, its coverage log and its abort signal. */
 export interface CallScope {
   session: AwsSession;
   coverage: CoverageLog;
   signal: AbortSignal;
+}
+
+/**
+ * Opens the call scope of one collector run. Every call in flight listens on the run's abort
+ * signal, so the signal's listener limit is lifted: Node would otherwise warn past 10 listeners.
+ */
+export function openCallScope(ctx: CollectContext<unknown>, session: AwsSession): CallScope {
+  setMaxListeners(0, ctx.signal);
+  return { session, coverage: new CoverageLog(session.accountId), signal: ctx.signal };
 }
 
 /**

@@ -8,13 +8,12 @@ import {
 } from "@aws-sdk/client-cloudtrail";
 import { CollectorError } from "../../errors.js";
 import type { CollectContext, CollectorOutput, Resource } from "../types.js";
-import { AwsCallError, CoverageLog, callAws, type CallScope } from "./calls.js";
+import { AwsCallError, callAws, openCallScope, type CallScope } from "./calls.js";
 import type { AwsConfig } from "./config.js";
 import { openSession } from "./session.js";
 
 export async function collectTrails(ctx: CollectContext<AwsConfig>): Promise<CollectorOutput> {
-  const session = await openSession(ctx);
-  const scope: CallScope = { session, coverage: new CoverageLog(session.accountId), signal: ctx.signal };
+  const scope = openCallScope(ctx, await openSession(ctx));
 
   // Each region lists its own trails plus shadow copies of multi-region and organization trails
   // homed elsewhere, so the same trail comes back from several regions: keep one per ARN.
@@ -106,8 +105,8 @@ export interface SelectorSummary {
 
 /**
  * Summarizes a trail's selectors in either form. A trail without selectors records all management
- * events (CloudTrail's default); advanced selectors record management events through an
- * `eventCategory = Management` selector, limited to one direction by a `readOnly` field.
+ * events, which is CloudTrail's default. Advanced selectors record management events through an
+ * `eventCategory = Management` selector, and a `readOnly` field limits it to one direction.
  */
 export function summarizeSelectors(basic: EventSelector[] | undefined, advanced: AdvancedEventSelector[] | undefined): SelectorSummary {
   const summary: SelectorSummary = { managementEventsRead: false, managementEventsWrite: false, dataEvents: false };

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-rds";
 import { CollectorError } from "../../errors.js";
 import type { CollectContext, CollectorOutput, Resource } from "../types.js";
-import { AwsCallError, CoverageLog, callAws, type CallScope } from "./calls.js";
+import { AwsCallError, callAws, openCallScope, type CallScope } from "./calls.js";
 import type { AwsConfig } from "./config.js";
 import { tlsEnforced, tlsParameterFor, type TlsParameter } from "./rds-tls.js";
 import { openSession } from "./session.js";
@@ -40,8 +40,7 @@ export async function collectDbClusters(ctx: CollectContext<AwsConfig>): Promise
 }
 
 async function openScope(ctx: CollectContext<AwsConfig>): Promise<CallScope> {
-  const session = await openSession(ctx);
-  return { session, coverage: new CoverageLog(session.accountId), signal: ctx.signal };
+  return openCallScope(ctx, await openSession(ctx));
 }
 
 async function listInstances(scope: CallScope, region: string): Promise<DBInstance[]> {
@@ -70,7 +69,7 @@ async function listClusters(scope: CallScope, region: string): Promise<DBCluster
   return clusters;
 }
 
-/** A listing that fails leaves nothing to judge, so it fails the whole collector. */
+/** Sends a listing call. A failed listing leaves nothing to judge, so it fails the whole collector. */
 async function collectorCall<T>(scope: CallScope, operation: Parameters<typeof callAws>[1], region: string, target: string, run: () => Promise<T>): Promise<T> {
   try {
     return await callAws(scope, operation, region, target, run);
@@ -145,7 +144,7 @@ async function instanceResource(
   }
 
   // A cluster member's Multi-AZ, deletion protection, encryption and backup retention are set on
-  // the cluster; the instance's own fields read false or a copy, so the cluster's values count.
+  // the cluster. The instance's own fields show false or a copy, so the cluster's values count.
   const judged = cluster ?? instance;
   const parameterGroups = (instance.DBParameterGroups ?? []).map((group) => group.DBParameterGroupName ?? "").filter(Boolean);
   const resource: Resource = {

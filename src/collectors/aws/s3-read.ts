@@ -15,7 +15,7 @@ import {
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
 import { CollectorError } from "../../errors.js";
 import type { CollectContext, CollectorOutput, Resource } from "../types.js";
-import { AwsCallError, CoverageLog, callAws, callAwsOptional, type CallScope } from "./calls.js";
+import { AwsCallError, callAws, callAwsOptional, openCallScope, type CallScope } from "./calls.js";
 import type { AwsConfig } from "./config.js";
 import { awsErrorCode } from "./errors.js";
 import type { AwsOperation } from "./iam.js";
@@ -25,20 +25,19 @@ import { openSession } from "./session.js";
 /** Buckets per ListBuckets page; the API allows up to 10,000. */
 const LIST_PAGE_SIZE = 1000;
 
-/** GetBucketLocation answers for a bucket of any region when sent to us-east-1. */
+/** GetBucketLocation sent to us-east-1 returns the location of a bucket in any region. */
 const LOCATION_REGION = "us-east-1";
 
 type AccountBlock = { ok: true; block: PublicAccessBlockConfiguration | undefined } | { ok: false; error: AwsCallError };
 
-/** A bucket being read: its region moves when S3 answers with a redirect. */
+/** A bucket being read. Its region changes when S3 returns a redirect. */
 interface BucketTarget {
   name: string;
   region: string;
 }
 
 export async function collectBuckets(ctx: CollectContext<AwsConfig>): Promise<CollectorOutput> {
-  const session = await openSession(ctx);
-  const scope: CallScope = { session, coverage: new CoverageLog(session.accountId), signal: ctx.signal };
+  const scope = openCallScope(ctx, await openSession(ctx));
   const homeRegion = ctx.source.regions[0]!;
 
   const [accountBlock, buckets] = await Promise.all([readAccountBlock(scope, homeRegion), listBuckets(scope, homeRegion)]);
@@ -167,8 +166,8 @@ function regionFromLocation(constraint: string | undefined): string {
 
 /**
  * Sends a bucket call to the bucket's region. A 301 PermanentRedirect names the right region in
- * its x-amz-bucket-region header (or, failing that, GetBucketLocation does); the call is sent
- * again there and the target moves, so a redirect never ends up as a verdict.
+ * its x-amz-bucket-region header, and GetBucketLocation is the fallback when the header is
+ * missing. The call is then sent again to that region, so a redirect never ends up as a verdict.
  */
 async function bucketCall<T>(
   scope: CallScope,

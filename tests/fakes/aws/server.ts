@@ -37,8 +37,8 @@ const PROTOCOLS: Record<string, ServiceProtocol> = {
 };
 
 /**
- * Starts one loopback HTTP server answering S3, S3 Control, RDS, CloudTrail and STS from `estate`
- * in their real wire protocols; the service and region come from each request's SigV4 scope.
+ * Starts one loopback HTTP server that serves S3, S3 Control, RDS, CloudTrail and STS from
+ * `estate` in their real wire protocols. The service and region come from each request's SigV4 scope.
  * Signatures are not checked. Point the SDK at it with AWS_ENDPOINT_URL (and
  * AWS_ENDPOINT_URL_S3_CONTROL = controlUrl).
  */
