@@ -5,10 +5,10 @@ import { repoRelativePath } from "./common.js";
 import type { ReportContext, Reporter } from "./types.js";
 
 /**
- * SARIF 2.1.0 for GitHub code scanning. Rules are controls; a result is a failing, erroring or
- * pending finding (waived ones carry an external suppression). GitHub rejects a whole file whose
- * result lacks a physical location inside the repository, so each result points at the control's
- * YAML file and line; the cloud resource id goes in the message and the properties.
+ * SARIF 2.1.0 for GitHub code scanning. Rules are controls, and a result is a failing, erroring
+ * or pending finding; waived findings carry an external suppression. GitHub rejects a whole file
+ * when a result lacks a physical location inside the repository, so each result points at the
+ * control's YAML file and line. The cloud resource id goes in the message and the properties.
  */
 export const reporter: Reporter = {
   id: "sarif",
@@ -79,7 +79,9 @@ function resultsFor(control: ControlResult, ruleIndex: number, context: ReportCo
 
 function resultFor(control: ControlResult, ruleIndex: number, finding: Finding, context: ReportContext): Record<string, unknown> {
   const level = finding.status === "error" || control.warnOnly || finding.status === "pending" ? "warning" : "error";
-  const verb = finding.status === "error" ? "could not be evaluated for" : finding.status === "pending" ? "has no evidence recorded for" : "fails for";
+  let verb = "fails for";
+  if (finding.status === "error") verb = "could not be evaluated for";
+  if (finding.status === "pending") verb = "has no evidence recorded for";
   const detail = finding.message ?? control.reason;
   const result: Record<string, unknown> = {
     ruleId: control.id,
@@ -110,7 +112,7 @@ function resultFor(control: ControlResult, ruleIndex: number, finding: Finding, 
   return result;
 }
 
-/** Stable across runs and machines: the same control and resource always give the same value. */
+/** Hash a control and resource id into a fingerprint that is the same on every run and machine. */
 export function fingerprint(controlId: string, resource: string): string {
   return createHash("sha256").update(`${controlId}\u0000${resource}`).digest("hex");
 }
