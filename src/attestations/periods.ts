@@ -8,7 +8,7 @@ export type Every = "monthly" | "quarterly" | "annual";
 
 const MONTHS_PER_PERIOD: Record<Every, number> = { monthly: 1, quarterly: 3, annual: 12 };
 
-/** A period as a single counter, so "the previous period" is `index - 1` across year boundaries. */
+/** Numbers periods with a single counter, so "the previous period" is `index - 1` across year boundaries. */
 export function periodIndex(date: Date, every: Every): number {
   const months = date.getUTCFullYear() * 12 + date.getUTCMonth();
   return Math.floor(months / MONTHS_PER_PERIOD[every]);

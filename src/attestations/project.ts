@@ -36,7 +36,7 @@ export async function openProject(options: ProjectOptions): Promise<Project> {
   return { loaded, rootDir, controls, ...projectFolders(loaded) };
 }
 
-/** The repository folders named by the configuration, as absolute paths. */
+/** Resolves the repository folders named by the configuration to absolute paths. */
 export function projectFolders(loaded: LoadedConfig): Pick<Project, "attestationsDir" | "incidentsDir" | "policiesDir" | "exceptionsDir"> {
   const attestationsDir = path.resolve(loaded.baseDir, loaded.config.evidence.attestations);
   return {

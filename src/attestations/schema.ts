@@ -13,7 +13,7 @@ export const attachedFileSchema = z.object({
   /** The file's base name as attached. */
   name: z.string().min(1).refine((value) => !/[\\/]/.test(value), "must be a base name without a folder"),
   sha256,
-  /** Where the copy lives, relative to the repository root: `<attestations>/files/<sha256>-<name>`. */
+  /** Path of the stored copy relative to the repository root: `<attestations>/files/<sha256>-<name>`. */
   stored: z.string().min(1),
 }).strict();
 

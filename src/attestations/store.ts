@@ -7,7 +7,7 @@ import { Soc2Error, type Problem } from "../errors.js";
 import { readYamlFile, zodProblems } from "../yaml-file.js";
 import { attestationRecordSchema, type AttestationRecord } from "./schema.js";
 
-/** The folder under the attestations directory that holds copies of attached files. */
+/** Folder under the attestations directory that contains the copies of attached files. */
 export const FILES_FOLDER = "files";
 
 export interface VerifiedFile {
@@ -33,7 +33,7 @@ export async function hashFile(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Where the copy of an attached file lives: content-addressed, so one file attached twice is stored once. */
+/** Returns the content-addressed path of an attached file's copy, so one file attached twice is stored once. */
 export function storedCopyPath(attestationsDir: string, sha256: string, name: string): string {
   return path.join(attestationsDir, FILES_FOLDER, `${sha256}-${name}`);
 }

@@ -2,7 +2,7 @@ import { TRUST_CATEGORIES, type TrustCategory } from "../catalog/control-schema.
 import { CRITERIA } from "../catalog/criteria.js";
 import type { CriterionLink } from "../engine/types.js";
 
-/** What criteria coverage needs to know about a control. */
+/** The fields of a control that criteria coverage reads. */
 export interface CoverageControl {
   id: string;
   category: TrustCategory;
@@ -48,7 +48,7 @@ export function computeCoverage(controls: CoverageControl[], scope: readonly Tru
   const criteria = CRITERIA.map((criterion): CriterionCoverage => {
     const linked = evaluated
       .flatMap((control) => control.criteria.filter((link) => link.id === criterion.id).map((link) => ({ id: control.id, link: link.link })))
-      .sort((left, right) => (left.link === right.link ? left.id.localeCompare(right.id) : left.link === "direct" ? -1 : 1));
+      .sort(directFirst);
     return {
       id: criterion.id,
       title: criterion.title,
@@ -70,6 +70,11 @@ export function computeCoverage(controls: CoverageControl[], scope: readonly Tru
     percent: inScope.length === 0 ? 0 : Math.floor((covered.length * 1000) / inScope.length) / 10,
     uncovered: inScope.filter((criterion) => criterion.controls.length === 0).map((criterion) => criterion.id),
   };
+}
+
+function directFirst(left: { id: string; link: string }, right: { id: string; link: string }): number {
+  if (left.link !== right.link) return left.link === "direct" ? -1 : 1;
+  return left.id.localeCompare(right.id);
 }
 
 /** Renders coverage as plain text: one line per criterion, `-` for none, a summary at the end. */

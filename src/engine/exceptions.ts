@@ -51,8 +51,8 @@ export interface LoadExceptionsOptions {
 
 /**
  * Loads `<dir>/*.yaml`, each holding one exception or a list of them. A missing directory means
- * no exceptions. Expired exceptions are returned too, so the report can say a failure is back
- * because its exception expired. Every problem in every file is collected before throwing.
+ * no exceptions. Expired exceptions are returned too, so the report can state that a failure
+ * is back because its exception expired. Every problem in every file is collected before throwing.
  */
 export async function loadExceptions(dir: string, options: LoadExceptionsOptions): Promise<ExceptionRecord[]> {
   let names: string[];

@@ -100,7 +100,7 @@ export function evaluateManual(control: ManualControl, attestations: Resource[],
   };
 }
 
-/** The attestation's calendar date; `date` is an ISO timestamp at midnight UTC. */
+/** Returns the attestation's calendar date, taken from `date`, an ISO timestamp at midnight UTC. */
 function dayOf(resource: Resource): string {
   return typeof resource.date === "string" ? resource.date.slice(0, 10) : "";
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Soc2Error } from "../errors.js";
 
-/** Where `soc2 init` takes the catalog, policy and CI templates from. */
+/** Source folders of the catalog, policy and CI templates that `soc2 init` copies. */
 export interface InitSources {
   controlsDir: string;
   policiesDir: string;
@@ -133,7 +133,7 @@ export function policyTemplate(text: string): string {
   return `---\n${frontMatter}\n---\n${text.slice(match[0].length)}`;
 }
 
-/** The catalog, policies and CI templates shipped with this package. */
+/** Locates the catalog, policies and CI templates shipped with this package. */
 export async function packagedSources(): Promise<InitSources> {
   const root = await packageRoot();
   const ciTemplatesDir = path.join(root, "templates", "ci");

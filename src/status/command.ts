@@ -61,7 +61,7 @@ async function readResults(file: string): Promise<Map<string, Status>> {
   return new Map(controls.map((control: { id: string; status: Status }) => [control.id, control.status]));
 }
 
-/** A collection context for repository files only: no network, no shared clients. */
+/** Builds a collection context for repository files only, without network or shared clients. */
 function localContext<SourceConfig>(source: SourceConfig, now: Date): CollectContext<SourceConfig> {
   return {
     source,

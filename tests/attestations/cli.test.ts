@@ -11,7 +11,7 @@ function io(cwd: string, now: string): CliIO & { out: string[]; err: string[] } 
   return { out, err, stdout: (text) => out.push(text), stderr: (text) => err.push(text), env: {}, cwd, isTTY: false, now: () => new Date(now) };
 }
 
-/** A fresh repository from `soc2 init`, so the commands run against the shipped catalog. */
+/** Creates a fresh repository with `soc2 init`, so the commands run against the shipped catalog. */
 async function repository(): Promise<string> {
   const parent = await mkdtemp(path.join(os.tmpdir(), "soc2-cli-"));
   expect(await run(["init", "repo"], io(parent, "2026-12-04T10:00:00Z"))).toBe(0);

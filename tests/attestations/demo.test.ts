@@ -22,7 +22,7 @@ interface ControlOutcome {
   findings: Array<{ resource: string; status: string; message?: string }>;
 }
 
-/** Runs the demo's check on the repository's own evidence, on the demo's day. */
+/** Runs the demo's check over the repository's own evidence as of 2026-12-04. */
 async function demoResults(): Promise<Map<string, ControlOutcome>> {
   const out: string[] = [];
   const err: string[] = [];
