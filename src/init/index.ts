@@ -7,7 +7,7 @@ import { Soc2Error } from "../errors.js";
 export interface InitSources {
   controlsDir: string;
   policiesDir: string;
-  /** Folder whose tree is copied into the new repository as is (e.g. `.github/workflows/soc2.yml`); absent when none ship. */
+  /** Folder of CI templates (e.g. `gitlab-soc2.yml`), copied into the new repository's `ci/`; absent when none ship. */
   ciTemplatesDir?: string;
 }
 
@@ -98,7 +98,10 @@ export async function initRepository(dir: string, sources: InitSources): Promise
   files.set(path.join("exceptions", "README.md"), () => writeFile(target("exceptions/README.md"), EXCEPTIONS_README));
 
   const ciFiles = sources.ciTemplatesDir ? await listFiles(sources.ciTemplatesDir, /./) : [];
-  for (const relative of ciFiles) files.set(relative, () => copyFile(path.join(sources.ciTemplatesDir!, relative), target(relative)));
+  for (const relative of ciFiles) {
+    const name = path.join("ci", relative);
+    files.set(name, () => copyFile(path.join(sources.ciTemplatesDir!, relative), target(name)));
+  }
 
   const existing = [];
   for (const name of files.keys()) if (await exists(target(name))) existing.push(name);
@@ -136,7 +139,7 @@ export function policyTemplate(text: string): string {
 /** Locates the catalog, policies and CI templates shipped with this package. */
 export async function packagedSources(): Promise<InitSources> {
   const root = await packageRoot();
-  const ciTemplatesDir = path.join(root, "templates", "ci");
+  const ciTemplatesDir = path.join(root, "ci");
   return {
     controlsDir: path.join(root, "controls"),
     policiesDir: path.join(root, "policies"),

@@ -39,6 +39,7 @@ describe("soc2 init", () => {
     expect(controls).toContain(path.join("operations", "incident-tabletop-annual.yaml"));
     expect(await readdir(path.join(dir, "evidence"))).toEqual(["attestations", "incidents"]);
     expect(await readdir(path.join(dir, "exceptions"))).toEqual(["README.md"]);
+    expect(await readdir(path.join(dir, "ci"))).toContain("gitlab-soc2.yml");
   });
 
   it("policy templates have empty approval fields", async () => {
