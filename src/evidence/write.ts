@@ -32,6 +32,12 @@ export interface BundleInput {
   controls: SourceFile[];
   /** Policy documents (policies/*.md), with repository-relative paths. */
   policies: SourceFile[];
+  /**
+   * Files that shape evaluation besides the controls: the configuration (its parameter
+   * overrides, scope and classification) and the exceptions in force. Replay needs them to
+   * reach the recorded results. Stored under `config/`.
+   */
+  configuration?: SourceFile[];
   /** Human-readable report, plain text or Markdown. */
   reportText: string;
   metadata: BundleMetadata;
@@ -106,6 +112,7 @@ export async function buildBundle(input: BundleInput, key: SigningKey, previous:
   const members: ArchiveMember[] = [
     ...sourceMembers("controls", input.controls, files),
     ...sourceMembers("policies", input.policies, files),
+    ...sourceMembers("config", input.configuration ?? [], files),
   ];
   const metadataDocument = { format: 1, bundle: name, ...redactedMetadata, files, redactions: redactor.counts };
   members.push(
@@ -141,10 +148,10 @@ export async function buildBundle(input: BundleInput, key: SigningKey, previous:
 }
 
 /**
- * Maps repository paths to members under `controls/` or `policies/`. A path already under that
+ * Maps repository paths to members under `controls/`, `policies/` or `config/`. A path already under that
  * folder keeps its name; `metadata.json` records every member's original path for replay.
  */
-function sourceMembers(folder: "controls" | "policies", sources: SourceFile[], files: Record<string, string>): ArchiveMember[] {
+function sourceMembers(folder: "controls" | "policies" | "config", sources: SourceFile[], files: Record<string, string>): ArchiveMember[] {
   return sources.map((source) => {
     const normalized = source.path.replace(/^\.\//, "");
     const member = normalized.startsWith(`${folder}/`) ? normalized : `${folder}/${normalized}`;
