@@ -45,6 +45,8 @@ export const configSchema = z.object({
   controls: z.string().min(1).default("controls"),
   policies: z.string().min(1).default("policies"),
   exceptions: z.string().min(1).default("exceptions"),
+  /** Longest an exception may run from its approval to its expiry, in days. */
+  exception_max_days: z.number().int().min(1).max(3650).default(180),
   evidence: z.object({
     attestations: z.string().min(1).default("evidence/attestations"),
     store: evidenceStoreSchema.default({ kind: "local", path: "evidence/bundles" }),

@@ -13,7 +13,8 @@ import { collect } from "./collect.js";
 import { evaluateControls } from "./evaluate.js";
 import { applyExceptions, DEFAULT_MAX_EXCEPTION_DAYS, loadExceptions, type ExceptionRecord } from "./exceptions.js";
 import { summarize } from "./summary.js";
-import type { RunResult } from "./types.js";
+import type { ExceptionSummary, RunResult } from "./types.js";
+import { computeStatus, type DueItem } from "../status/index.js";
 import { readSnapshotFile } from "./snapshot-file.js";
 
 export const TOOL_VERSION = "0.1.0";
@@ -130,7 +131,7 @@ export async function check(options: CheckOptions): Promise<CheckOutcome> {
 
   const exceptions = await loadExceptions(workspace.exceptionsDir, {
     knownControls: new Set(workspace.controls.map((control) => control.spec.id)),
-    maxDays: DEFAULT_MAX_EXCEPTION_DAYS,
+    maxDays: config.exception_max_days ?? DEFAULT_MAX_EXCEPTION_DAYS,
     now: options.now,
   });
 
@@ -158,6 +159,9 @@ export async function check(options: CheckOptions): Promise<CheckOutcome> {
     summary: summarize(results, options.failOn),
     coverage: coverageOf(snapshot),
     warnings: warningsOf(snapshot),
+    exceptions: { active: waived.active.map(summarizeException), expired: waived.expired.map(summarizeException) },
+    due: dueItems(workspace, snapshot, exceptions, results, options.now),
+    keyMetrics: keyMetrics(snapshot, options.now),
   };
   return { run, snapshot, exceptions: { active: waived.active, expired: waived.expired } };
 }
@@ -172,6 +176,59 @@ async function replayRecords(workspace: Workspace): Promise<Snapshot["collectors
     Object.assign(merged, snapshot.collectors);
   }
   return merged;
+}
+
+function summarizeException(exception: ExceptionRecord): ExceptionSummary {
+  return {
+    control: exception.control,
+    ...(exception.resource === undefined ? {} : { resource: exception.resource }),
+    reason: exception.reason,
+    owner: exception.owner,
+    approver: exception.approver,
+    ticket: exception.ticket,
+    expires: exception.expires,
+    file: exception.file,
+  };
+}
+
+/** Days of `due` shown in a check report: what falls due within the next month. */
+const DUE_WITHIN_DAYS = 30;
+
+function dueItems(workspace: Workspace, snapshot: Snapshot, exceptions: ExceptionRecord[], results: RunResult["controls"], now: Date): DueItem[] {
+  const resourcesOf = (key: string) => {
+    const record = snapshot.collectors[key];
+    return record?.status === "ok" ? record.resources : [];
+  };
+  const report = computeStatus({
+    controls: workspace.controls.map((control) => ({
+      id: control.spec.id,
+      title: control.spec.title,
+      type: control.spec.type,
+      tags: control.spec.tags,
+      ...(control.spec.attestation ? { attestation: control.spec.attestation } : {}),
+    })),
+    attestations: resourcesOf("files.attestations"),
+    policies: resourcesOf("files.policies"),
+    exceptions,
+    results: new Map(results.map((result) => [result.id, result.status])),
+    now,
+    withinDays: DUE_WITHIN_DAYS,
+  });
+  return report.due;
+}
+
+/** Incidents detected in the last 365 days, from the incident register when a control read it. */
+function keyMetrics(snapshot: Snapshot, now: Date): RunResult["keyMetrics"] {
+  const record = snapshot.collectors["files.incidents"];
+  if (record?.status !== "ok") return null;
+  const periodDays = 365;
+  const since = now.getTime() - periodDays * 24 * 60 * 60 * 1000;
+  const recent = record.resources.filter((incident) => Date.parse(String(incident.detectedAt)) >= since);
+  return {
+    securityIncidents: recent.length,
+    dataBreaches: recent.filter((incident) => incident.dataBreach === true).length,
+    periodDays,
+  };
 }
 
 function coverageOf(snapshot: Snapshot): CoverageEntry[] {

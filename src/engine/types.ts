@@ -60,4 +60,21 @@ export interface RunResult {
   summary: RunSummary;
   coverage: import("../collectors/types.js").CoverageEntry[];
   warnings: string[];
+  /** Exceptions that waived failures in this run, and those that expired and no longer do. */
+  exceptions?: { active: ExceptionSummary[]; expired: ExceptionSummary[] };
+  /** What is due: attestations overdue or due soon, policy reviews, exceptions expiring. */
+  due?: import("../status/index.js").DueItem[];
+  /** Counts for the dashboard's key metrics, from the incident register when it was read. */
+  keyMetrics?: { securityIncidents: number; dataBreaches: number; periodDays: number } | null;
+}
+
+export interface ExceptionSummary {
+  control: string;
+  resource?: string;
+  reason: string;
+  owner: string;
+  approver: string;
+  ticket: string;
+  expires: string;
+  file: string;
 }

@@ -47,6 +47,8 @@ function renderTable(run: RunResult, context: ReportContext): string {
     lines.push("");
   }
 
+  lines.push(...renderAgenda(run));
+
   const { counts, score, evaluatedShare } = run.summary;
   const parts = (Object.keys(counts) as Status[]).filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status}`);
   lines.push(bold(`${run.controls.length} controls: ${parts.join(", ") || "none"}`));
@@ -69,6 +71,39 @@ function renderControl(result: ControlResult, paint: (status: Status, text: stri
   if (shown.length > MAX_FINDINGS_SHOWN) lines.push(`            … and ${shown.length - MAX_FINDINGS_SHOWN} more`);
   if ((result.status === "fail" || result.status === "pending") && result.remediation) {
     lines.push(`            Fix: ${result.remediation.trim().split("\n")[0]}`);
+  }
+  return lines;
+}
+
+/** Exceptions in force and what falls due soon: the compliance lead's agenda. */
+function renderAgenda(run: RunResult): string[] {
+  const lines: string[] = [];
+  const active = run.exceptions?.active ?? [];
+  const expired = run.exceptions?.expired ?? [];
+  if (active.length > 0 || expired.length > 0) {
+    lines.push("Exceptions");
+    for (const exception of active) {
+      lines.push(`  active until ${exception.expires}: ${exception.control}${exception.resource ? ` (${exception.resource})` : ""}, ticket ${exception.ticket}, approved by ${exception.approver}`);
+    }
+    for (const exception of expired) {
+      lines.push(`  expired on ${exception.expires}: ${exception.control}${exception.resource ? ` (${exception.resource})` : ""}, ticket ${exception.ticket}`);
+    }
+    lines.push("");
+  }
+  const due = run.due ?? [];
+  const pending = due.filter((item) => item.state === "pending");
+  const urgent = due.filter((item) => item.state !== "pending");
+  if (due.length > 0) {
+    lines.push("Due");
+    for (const item of urgent) lines.push(`  ${item.state.padEnd(8)} ${item.dueAt ?? "never done"}  ${item.id}: ${item.detail}`);
+    if (pending.length > 0) {
+      const first = pending.map((item) => item.dueAt).filter((date): date is string => date !== null).sort()[0];
+      lines.push(`  ${pending.length} manual activities have no attestation yet${first ? `; the first is due by ${first}` : ""} (soc2 status lists them)`);
+    }
+    lines.push("");
+  }
+  if (run.keyMetrics) {
+    lines.push(`Incidents in the last ${run.keyMetrics.periodDays} days: ${run.keyMetrics.securityIncidents} security incidents, ${run.keyMetrics.dataBreaches} data breach${run.keyMetrics.dataBreaches === 1 ? "" : "es"}`, "");
   }
   return lines;
 }
