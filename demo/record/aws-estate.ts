@@ -140,7 +140,7 @@ export const DEMO_ESTATE: FakeEstate = {
       logFileValidation: true,
       s3Bucket: "renavest-logs",
       isLogging: true,
-      latestDeliveryTime: "2026-03-16T08:52:37Z",
+      latestDeliveryTime: "2026-12-04T08:52:37Z",
     },
   ],
 };

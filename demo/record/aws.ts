@@ -16,7 +16,7 @@ import { fakeAwsEnv, setSdkEnv, testContext } from "../../tests/collectors/aws/h
 import { startFakeAws } from "../../tests/fakes/aws/server.js";
 import { DEMO_ESTATE, DEMO_REGIONS, DEMO_SELECTORS } from "./aws-estate.js";
 
-const NOW = new Date("2026-03-16T09:00:00.000Z");
+const NOW = new Date("2026-12-04T09:00:00.000Z");
 
 async function main(): Promise<void> {
   const fake = await startFakeAws(DEMO_ESTATE, { rdsPageSize: 20 });

@@ -15,7 +15,7 @@ import type { Snapshot } from "../../src/collectors/snapshot.js";
 import { membershipJson, userJson, type FakeUserSpec } from "../../tests/fakes/clerk/builders.js";
 import { startFakeClerk } from "../../tests/fakes/clerk/server.js";
 
-const NOW = new Date("2026-03-16T09:00:00.000Z");
+const NOW = new Date("2026-12-04T09:00:00.000Z");
 const DAY = 86_400_000;
 const ago = (days: number, hours = 0): number => NOW.getTime() - days * DAY - hours * 3_600_000;
 const SECRET_KEY = "sk_test_demo_recording";

@@ -16,6 +16,8 @@ export interface WorksheetOptions {
   config?: string;
   out: string;
   maxIdleDays?: number;
+  /** Recorded snapshot to build the worksheet from instead of reading Clerk. */
+  snapshot?: string;
 }
 
 export interface RecordOptions {
@@ -30,6 +32,10 @@ export interface RecordOptions {
 export async function runWorksheetCommand(options: WorksheetOptions, context: CliContext): Promise<number> {
   const { io } = context;
   const loaded = await loadConfig(options.config, io.cwd);
+  const configured = loaded.config.params[DORMANT_CONTROL]?.max_idle_days;
+  const maxIdleDays = options.maxIdleDays ?? (typeof configured === "number" ? configured : DEFAULT_MAX_IDLE_DAYS);
+  if (options.snapshot) return worksheetFromSnapshot(options.snapshot, maxIdleDays, path.resolve(io.cwd, options.out), context);
+
   const sources = await resolveSources(loaded, builtinRegistry());
   const clerk = sources.get("clerk") as ClerkConfig | undefined;
   if (clerk === undefined) {
@@ -38,8 +44,6 @@ export async function runWorksheetCommand(options: WorksheetOptions, context: Cl
     });
   }
 
-  const configured = loaded.config.params[DORMANT_CONTROL]?.max_idle_days;
-  const maxIdleDays = options.maxIdleDays ?? (typeof configured === "number" ? configured : DEFAULT_MAX_IDLE_DAYS);
   const now = io.now?.() ?? new Date();
 
   try {
@@ -54,6 +58,25 @@ export async function runWorksheetCommand(options: WorksheetOptions, context: Cl
     io.stderr(`error: Clerk could not be read (${error.code}): ${error.message}\nNo worksheet was written.\n`);
     return 3;
   }
+}
+
+async function worksheetFromSnapshot(file: string, maxIdleDays: number, outDir: string, context: CliContext): Promise<number> {
+  const { io } = context;
+  const { readSnapshotFile } = await import("../engine/snapshot-file.js");
+  const snapshot = await readSnapshotFile(path.resolve(io.cwd, file), file);
+  const record = snapshot.collectors["clerk.users"];
+  if (record === undefined) throw new Soc2Error("SOC2_SNAPSHOT_INVALID", `${file} holds no clerk.users record`);
+  if (record.status !== "ok") {
+    io.stderr(`error: the recorded clerk.users read was ${record.status}; no worksheet was written.\n`);
+    return 3;
+  }
+  const { writeAccessReviewFromResources } = await import("./run.js");
+  const now = io.now?.() ?? new Date(snapshot.takenAt);
+  const output = await writeAccessReviewFromResources(record.resources, { now, outDir, maxIdleDays });
+  const flagged = output.rows.filter((row) => row.flags.length > 0).length;
+  io.stdout(`${output.rows.length} privileged users, ${flagged} flagged (dormant after ${maxIdleDays} days), from the snapshot taken ${snapshot.takenAt}\n`);
+  io.stdout(`worksheet (masked emails, as recorded): ${path.relative(io.cwd, output.csvFile)} and ${path.relative(io.cwd, output.jsonFile)}\n`);
+  return 0;
 }
 
 /** `soc2 access-review record`: writes the attestation of a signed-off review. */

@@ -6,7 +6,7 @@ import { callClerk } from "../collectors/clerk/client.js";
 import type { ClerkConfig } from "../collectors/clerk/index.js";
 import { primaryEmail } from "../collectors/clerk/user-fields.js";
 import { callOptions, sharedClient, usersCollector } from "../collectors/clerk/users.js";
-import type { CollectContext } from "../collectors/types.js";
+import type { CollectContext, Resource } from "../collectors/types.js";
 import { buildWorksheet, worksheetCsv, worksheetJson, type WorksheetRow } from "./worksheet.js";
 
 /** The Backend API accepts up to 100 `user_id` filters per request. */
@@ -41,6 +41,26 @@ export async function writeAccessReview(options: AccessReviewOptions): Promise<A
   const privilegedIds = resources.filter((resource) => resource.privileged === true).map((resource) => resource.id);
   const emails = await fetchEmails(await sharedClient(ctx), privilegedIds, ctx);
 
+  return writeWorksheetFiles(resources, emails, options);
+}
+
+/**
+ * Writes the worksheet from `clerk.users` resources recorded earlier (a snapshot): the same rows,
+ * but only the masked emails the snapshot holds, so reviewers recognise people by id.
+ */
+export async function writeAccessReviewFromResources(
+  resources: Resource[],
+  options: Pick<AccessReviewOptions, "now" | "outDir" | "maxIdleDays">,
+): Promise<AccessReviewOutput> {
+  const emails = new Map(resources.map((resource) => [resource.id, typeof resource.emailMasked === "string" ? resource.emailMasked : null]));
+  return writeWorksheetFiles(resources, emails, options);
+}
+
+async function writeWorksheetFiles(
+  resources: Resource[],
+  emails: ReadonlyMap<string, string | null>,
+  options: Pick<AccessReviewOptions, "now" | "outDir" | "maxIdleDays">,
+): Promise<AccessReviewOutput> {
   const rows = buildWorksheet(resources, emails, options.now, options.maxIdleDays);
   const csv = worksheetCsv(rows);
   const json = worksheetJson(rows, csv, options.now, options.maxIdleDays);

@@ -1,13 +1,19 @@
-import { mkdir, mkdtemp, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
+import { z } from "zod";
 import type { Severity } from "../catalog/control-schema.js";
 import type { Snapshot } from "../collectors/snapshot.js";
 import { readSnapshotPath } from "../engine/snapshot-file.js";
 import { check, openWorkspace, type CheckOutcome, type Workspace } from "../engine/run.js";
+import { STATUSES } from "../engine/summary.js";
+import type { RunResult, Status } from "../engine/types.js";
 import { Soc2Error } from "../errors.js";
 import { reporters } from "../reports/index.js";
+import { RESULTS_FORMAT } from "../reports/json.js";
 import type { ReportContext } from "../reports/types.js";
+import { formatPath } from "../yaml-file.js";
 import type { CliIO } from "./context.js";
 import { debugLogger, useColor } from "./options.js";
 
@@ -36,6 +42,7 @@ export async function runCheckCommand(flags: CheckFlags, io: CliIO): Promise<num
   const formats = flags.format?.length ? flags.format : ["table"];
   checkOutputFlags(flags, formats);
   const debug = debugLogger(io, Boolean(flags.debug));
+  const baseline = flags.baseline ? await readBaseline(path.resolve(io.cwd, flags.baseline), flags.baseline) : undefined;
 
   const replay = flags.snapshot ? await openReplay(flags, io) : undefined;
   const workspace = await openWorkspace({
@@ -55,14 +62,17 @@ export async function runCheckCommand(flags: CheckFlags, io: CliIO): Promise<num
   progress?.("");
 
   const context: ReportContext = { color: useColor(io), rootDir: workspace.rootDir };
+  if (formats.includes("html")) context.history = await readHistory(workspace, io);
   await writeReports(outcome.run, formats, flags, context, io);
+  if (io.env.GITHUB_ACTIONS === "true") await writeGithubOutputs(outcome.run, context, formats, flags, io);
   if (flags.saveSnapshot) {
     const { redactSnapshot } = await import("../evidence/index.js");
     await writeAtomically(path.resolve(io.cwd, flags.saveSnapshot), `${JSON.stringify(redactSnapshot(outcome.snapshot), null, 2)}\n`);
   }
   if (flags.bundle) await writeRunBundle(workspace, outcome, flags, io);
 
-  return applyGates(outcome.run.summary.exitCode, outcome.run.summary.evaluatedShare, flags, io);
+  const exitCode = baseline ? await compareWithBaseline(outcome.run, baseline, flags, io) : outcome.run.summary.exitCode;
+  return applyGates(exitCode, outcome.run.summary.evaluatedShare, flags, io);
 }
 
 interface Replay {
@@ -128,6 +138,7 @@ async function writeRunBundle(workspace: Workspace, outcome: CheckOutcome, flags
     snapshot: outcome.snapshot,
     controls: workspace.controls.map((control) => ({ path: control.file, content: control.source })),
     configuration,
+    runId: `run-${randomBytes(4).toString("hex")}`,
     signingKey: flags.signingKey,
     newChain: flags.newChain,
     loaded: workspace.loaded,
@@ -176,6 +187,110 @@ async function renderAll(run: import("../engine/types.js").RunResult, formats: s
     rendered.push({ format, extension: reporter.extension, text: reporter.render(run, { ...context, color: context.color && toTerminal }) });
   }
   return rendered;
+}
+
+/**
+ * The fields of a results file that the baseline comparison reads. Other fields pass through, so
+ * results written by a later soc2 of the same format version still load.
+ */
+const statusSchema = z.enum(STATUSES as [Status, ...Status[]]);
+const baselineSchema = z.object({
+  controls: z.array(z.object({
+    id: z.string(),
+    status: statusSchema,
+    findings: z.array(z.object({ resource: z.string(), status: statusSchema }).passthrough()),
+  }).passthrough()),
+}).passthrough();
+
+/** Reads `--baseline`: results JSON written by `soc2 check --format json`, checked before any collecting starts. */
+async function readBaseline(file: string, display: string): Promise<RunResult> {
+  const hint = "Write the baseline with `soc2 check --format json --output FILE` on the base branch.";
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new Soc2Error("SOC2_INPUT_INVALID", `cannot read baseline ${display}: ${(error as Error).message}`, { hint });
+  }
+
+  const format = (value as { format?: unknown } | null)?.format;
+  if (format !== RESULTS_FORMAT) {
+    const found = format === undefined ? "it has no \"format\" field" : `its "format" is ${JSON.stringify(format)}`;
+    throw new Soc2Error("SOC2_INPUT_INVALID", `baseline ${display} is not soc2 results JSON: ${found}, expected "${RESULTS_FORMAT}"`, { hint });
+  }
+  const result = baselineSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.slice(0, 20).map((issue) => ({ file: display, field: formatPath(issue.path) || undefined, message: issue.message }));
+    throw new Soc2Error("SOC2_INPUT_INVALID", `baseline ${display} is not valid soc2 results JSON`, { problems, hint });
+  }
+  return value as RunResult;
+}
+
+/** Prints the regressions against the baseline on stderr and returns the exit code under `--baseline`. */
+async function compareWithBaseline(run: RunResult, baseline: RunResult, flags: CheckFlags, io: CliIO): Promise<number> {
+  const { baselineExitCode, compareToBaseline } = await import("../reports/baseline.js");
+  const { atOrAbove } = await import("../engine/summary.js");
+  const comparison = compareToBaseline(run, baseline);
+  const controls = new Map(run.controls.map((control) => [control.id, control]));
+
+  const count = comparison.regressions.length;
+  io.stderr(count === 0 ? `no regressions against the baseline ${flags.baseline}\n` : `${count} regression${count === 1 ? "" : "s"} against the baseline ${flags.baseline}:\n`);
+  for (const regression of comparison.regressions) {
+    const control = controls.get(regression.control)!;
+    const subject = regression.resource === undefined ? regression.control : `${regression.control} / ${regression.resource}`;
+    const change = regression.resource === undefined ? `was ${regression.was}, now ${regression.now}` : `newly failing (was ${regression.was})`;
+    let note = "";
+    if (control.warnOnly) note = " (warn only: effective_from is still ahead)";
+    else if (!atOrAbove(control.severity, flags.failOn)) note = ` (${control.severity}: below --fail-on ${flags.failOn})`;
+    io.stderr(`  ${subject}: ${change}${note}\n`);
+  }
+  return baselineExitCode(run, comparison, flags.failOn);
+}
+
+/**
+ * Earlier runs for the dashboard's trend, from the configured evidence store. A store that does
+ * not exist gives no trend, and one that cannot be read gives a warning, never a failed check.
+ */
+async function readHistory(workspace: Workspace, io: CliIO): Promise<ReportContext["history"]> {
+  const { openStore } = await import("../evidence/index.js");
+  const { loadHistory } = await import("../reports/history.js");
+  const store = openStore(workspace.loaded.config.evidence.store, workspace.loaded.baseDir, io.env);
+  // NOTE: check has no public key for the store, so the trend checks each bundle's digests but
+  // not its signature. It is a view for people; `soc2 report --key` is the verified one.
+  try {
+    return await loadHistory(store, null, { limit: HISTORY_BUNDLES, warn: (message) => io.stderr(`warning: ${message}\n`) });
+  } catch (error) {
+    if (!(error instanceof Soc2Error)) throw error;
+    io.stderr(`warning: the dashboard has no trend because ${error.message}\n`);
+    return undefined;
+  }
+}
+
+/** Newest bundles read for the trend, so each dashboard reads a bounded amount from the store. */
+const HISTORY_BUNDLES = 100;
+
+/**
+ * On GitHub Actions: annotations on stdout after the reports, and the Markdown summary appended
+ * to the step summary file. The annotations are left out when stdout carries a report other than
+ * the table, because they would end up inside that report when it is redirected to a file.
+ */
+async function writeGithubOutputs(run: RunResult, context: ReportContext, formats: string[], flags: CheckFlags, io: CliIO): Promise<void> {
+  const { githubOutputs } = await import("../reports/github.js");
+  const { annotations, summary } = githubOutputs(run, context, io.env);
+
+  const reportOnStdout = !flags.output && !flags.outputDir && formats[0] !== "table";
+  if (reportOnStdout) io.stderr(`GitHub annotations not written: stdout carries the ${formats[0]} report; write it with --output or --output-dir\n`);
+  else io.stdout(annotations);
+
+  const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+  if (!summaryFile) {
+    io.stderr("GitHub step summary not written: GITHUB_STEP_SUMMARY is not set\n");
+    return;
+  }
+  try {
+    await appendFile(summaryFile, summary);
+  } catch (error) {
+    io.stderr(`warning: appending the GitHub step summary to ${summaryFile} failed: ${(error as Error).message}\n`);
+  }
 }
 
 function applyGates(exitCode: number, evaluatedShare: number | null, flags: CheckFlags, io: CliIO): number {

@@ -26,10 +26,12 @@ export interface Workspace {
   controls: LoadedControl[];
   /**
    * Repository root: file paths in results, reports and bundles are relative to it. The git
-   * work tree that holds the configuration, else the configuration's folder.
+   * work tree that holds the controls, else the controls folder's parent.
    */
   rootDir: string;
   exceptionsDir: string;
+  /** Every control id in the catalog, in scope and selected or not: what exceptions may name. */
+  catalogIds: Set<string>;
 }
 
 export interface WorkspaceOptions {
@@ -51,22 +53,23 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<Workspac
   await loadCollectorModules(registry, loaded.config.collector_modules, loaded.baseDir);
   const sources = await resolveSources(loaded, registry);
 
-  const rootDir = options.rootDir ?? await repositoryRoot(loaded.baseDir);
   const controlsDir = options.controlsDir ? path.resolve(options.cwd, options.controlsDir) : path.resolve(loaded.baseDir, loaded.config.controls);
+  const rootDir = options.rootDir ?? await repositoryRoot(controlsDir);
   const exceptionsDir = options.exceptionsDir ?? path.resolve(loaded.baseDir, loaded.config.exceptions);
   const all = await loadControls(controlsDir, { registry, rootDir, paramOverrides: loaded.config.params });
   const inScope = all.filter((control) => isInScope(control.spec.category, loaded.config.scope));
   const controls = options.only?.length ? selectOnly(inScope, options.only) : inScope;
 
   injectFileSources(sources, loaded);
-  return { loaded, registry, sources, controls, rootDir, exceptionsDir };
+  const catalogIds = new Set(all.map((control) => control.spec.id));
+  return { loaded, registry, sources, controls, rootDir, exceptionsDir, catalogIds };
 }
 
-/** The nearest folder at or above `dir` that holds `.git`, else `dir` itself. */
-async function repositoryRoot(dir: string): Promise<string> {
-  for (let current = dir; ; current = path.dirname(current)) {
+/** The nearest folder above the controls folder that holds `.git`, else the folder's parent. */
+async function repositoryRoot(controlsDir: string): Promise<string> {
+  for (let current = controlsDir; ; current = path.dirname(current)) {
     if (await stat(path.join(current, ".git")).then(() => true, () => false)) return current;
-    if (path.dirname(current) === current) return dir;
+    if (path.dirname(current) === current) return path.dirname(controlsDir);
   }
 }
 
@@ -130,7 +133,7 @@ export async function check(options: CheckOptions): Promise<CheckOutcome> {
   const config = workspace.loaded.config;
 
   const exceptions = await loadExceptions(workspace.exceptionsDir, {
-    knownControls: new Set(workspace.controls.map((control) => control.spec.id)),
+    knownControls: workspace.catalogIds,
     maxDays: config.exception_max_days ?? DEFAULT_MAX_EXCEPTION_DAYS,
     now: options.now,
   });

@@ -13,8 +13,9 @@ export const define: DefineCommand = (program, context) => {
     .description("write the access review worksheet of privileged Clerk users (CSV for the reviewer, JSON for the bundle)")
     .option("-c, --config <file>", "configuration file (default: soc2.config.yaml)")
     .option("-o, --out <dir>", "folder the worksheet files are written to", "access-review")
+    .option("--snapshot <file>", "build the worksheet from a recorded snapshot's clerk.users output instead of reading Clerk (emails stay masked)")
     .option("--max-idle-days <days>", "days without a sign-in that flag an account as dormant (default: the clerk-privileged-dormant control's max_idle_days, 90)", positiveInteger)
-    .action(async (options: { config?: string; out: string; maxIdleDays?: number }) => {
+    .action(async (options: { config?: string; out: string; maxIdleDays?: number; snapshot?: string }) => {
       const { runWorksheetCommand } = await import("../../access-review/command.js");
       context.exitCode = await runWorksheetCommand(options, context);
     });
