@@ -138,13 +138,14 @@ export async function check(options: CheckOptions): Promise<CheckOutcome> {
     now: options.now,
   });
 
+  const replayed = options.snapshot ? undefined : await replayRecords(workspace);
   const snapshot = options.snapshot ?? await collect(workspace.controls, {
     registry: workspace.registry,
     sources: workspace.sources,
     env: options.env,
     now: options.now,
     classify: createClassifier(config.classification),
-    replay: await replayRecords(workspace),
+    replay: replayed?.records,
     progress: options.progress,
     debug: options.debug,
   });
@@ -161,7 +162,7 @@ export async function check(options: CheckOptions): Promise<CheckOutcome> {
     controls: results,
     summary: summarize(results, options.failOn),
     coverage: coverageOf(snapshot),
-    warnings: warningsOf(snapshot),
+    warnings: [...(replayed?.notes ?? []), ...warningsOf(snapshot)],
     exceptions: { active: waived.active.map(summarizeException), expired: waived.expired.map(summarizeException) },
     due: dueItems(workspace, snapshot, exceptions, results, options.now),
     keyMetrics: keyMetrics(snapshot, options.now),
@@ -170,15 +171,17 @@ export async function check(options: CheckOptions): Promise<CheckOutcome> {
 }
 
 /** Collector records recorded earlier that the configuration asks to replay instead of collecting. */
-async function replayRecords(workspace: Workspace): Promise<Snapshot["collectors"] | undefined> {
+async function replayRecords(workspace: Workspace): Promise<{ records: Snapshot["collectors"]; notes: string[] } | undefined> {
   const files = workspace.loaded.config.replay;
   if (files.length === 0) return undefined;
-  const merged: Snapshot["collectors"] = {};
+  const records: Snapshot["collectors"] = {};
+  const notes: string[] = [];
   for (const file of files) {
     const snapshot = await readSnapshotFile(path.resolve(workspace.loaded.baseDir, file), file);
-    Object.assign(merged, snapshot.collectors);
+    Object.assign(records, snapshot.collectors);
+    notes.push(`${Object.keys(snapshot.collectors).join(", ")} replayed from ${file} (recorded ${snapshot.takenAt}), not collected live`);
   }
-  return merged;
+  return { records, notes };
 }
 
 function summarizeException(exception: ExceptionRecord): ExceptionSummary {

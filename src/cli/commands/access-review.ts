@@ -10,7 +10,7 @@ function positiveInteger(value: string): number {
 export const define: DefineCommand = (program, context) => {
   const review = program
     .command("access-review")
-    .description("write the access review worksheet of privileged Clerk users (CSV for the reviewer, JSON for the bundle)")
+    .description("Write the access review worksheet of privileged Clerk users (CSV for the reviewer, JSON for the bundle).")
     .option("-c, --config <file>", "configuration file (default: soc2.config.yaml)")
     .option("-o, --out <dir>", "folder the worksheet files are written to", "access-review")
     .option("--snapshot <file>", "build the worksheet from a recorded snapshot's clerk.users output instead of reading Clerk (emails stay masked)")
@@ -22,7 +22,7 @@ export const define: DefineCommand = (program, context) => {
 
   review
     .command("record")
-    .description("record a signed-off access review as an attestation under evidence/attestations/access-review/")
+    .description("Record a signed-off access review as an attestation under evidence/attestations/access-review/.")
     .requiredOption("--by <name>", "who reviewed and signed off")
     .requiredOption("--date <YYYY-MM-DD>", "day the review was signed off")
     .requiredOption("--worksheet <file>", "the worksheet CSV the reviewer signed (its JSON twin is attached)")
