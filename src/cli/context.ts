@@ -4,8 +4,10 @@ export interface CliIO {
   stderr(text: string): void;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
-  /** Whether stdout is a terminal: decides colour and the progress line. */
+  /** Whether stdout is a terminal: decides colour. */
   isTTY: boolean;
+  /** Whether stderr is a terminal: decides the progress line. Absent means no. */
+  stderrIsTTY?: boolean;
   /** The run's clock; tests inject one. */
   now?: () => Date;
 }
@@ -23,5 +25,6 @@ export function processIO(): CliIO {
     env: process.env,
     cwd: process.cwd(),
     isTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
   };
 }
