@@ -31,7 +31,7 @@ export const cloudTrailTrails: Collector<AwsConfig> = {
   source: "aws",
   schema: trailSchema,
   async collect(ctx) {
-    const { collectTrails } = await import("./cloudtrail-read.js");
-    return collectTrails(ctx);
+    const [{ collectAccounts }, { collectTrails }] = await Promise.all([import("./accounts.js"), import("./cloudtrail-read.js")]);
+    return collectAccounts(ctx, { id: "aws.cloudtrail.trails", schema: trailSchema }, collectTrails);
   },
 };

@@ -3,10 +3,13 @@
  * where the client is the SDK package (`s3` is client-s3, `s3control` is client-s3-control).
  * Error messages name the action a denied call lacked, and a test checks that every operation the
  * collectors send is listed here and granted by docs/iam-policy.json. All are read-only and within
- * the AWS managed policy SecurityAudit.
+ * the AWS managed policy SecurityAudit, except sts:AssumeRole, which a many-account read needs
+ * in the account soc2 runs in to reach the others.
  */
 export const IAM_ACTIONS = {
   "sts.GetCallerIdentity": "sts:GetCallerIdentity",
+  "sts.AssumeRole": "sts:AssumeRole",
+  "organizations.ListAccounts": "organizations:ListAccounts",
   "rds.DescribeDBInstances": "rds:DescribeDBInstances",
   "rds.DescribeDBClusters": "rds:DescribeDBClusters",
   "rds.DescribeDBParameters": "rds:DescribeDBParameters",

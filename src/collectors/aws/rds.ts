@@ -46,8 +46,8 @@ export const rdsInstances: Collector<AwsConfig> = {
   source: "aws",
   schema: dbInstanceSchema,
   async collect(ctx) {
-    const { collectDbInstances } = await import("./rds-read.js");
-    return collectDbInstances(ctx);
+    const [{ collectAccounts }, { collectDbInstances }] = await Promise.all([import("./accounts.js"), import("./rds-read.js")]);
+    return collectAccounts(ctx, { id: "aws.rds.instances", schema: dbInstanceSchema }, collectDbInstances);
   },
 };
 
@@ -57,7 +57,7 @@ export const rdsClusters: Collector<AwsConfig> = {
   source: "aws",
   schema: dbClusterSchema,
   async collect(ctx) {
-    const { collectDbClusters } = await import("./rds-read.js");
-    return collectDbClusters(ctx);
+    const [{ collectAccounts }, { collectDbClusters }] = await Promise.all([import("./accounts.js"), import("./rds-read.js")]);
+    return collectAccounts(ctx, { id: "aws.rds.clusters", schema: dbClusterSchema }, collectDbClusters);
   },
 };

@@ -42,7 +42,7 @@ export const s3Buckets: Collector<AwsConfig> = {
   source: "aws",
   schema: bucketSchema,
   async collect(ctx) {
-    const { collectBuckets } = await import("./s3-read.js");
-    return collectBuckets(ctx);
+    const [{ collectAccounts }, { collectBuckets }] = await Promise.all([import("./accounts.js"), import("./s3-read.js")]);
+    return collectAccounts(ctx, { id: "aws.s3.buckets", schema: bucketSchema }, collectBuckets);
   },
 };

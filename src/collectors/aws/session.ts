@@ -3,6 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { S3ControlClient } from "@aws-sdk/client-s3-control";
@@ -18,6 +19,7 @@ export interface AwsClients {
   s3control: S3ControlClient;
   cloudtrail: CloudTrailClient;
   sts: STSClient;
+  organizations: OrganizationsClient;
 }
 
 export type AwsService = keyof AwsClients;
@@ -29,7 +31,24 @@ const ENDPOINT_ENV_SUFFIX: Record<AwsService, string> = {
   s3control: "S3_CONTROL",
   cloudtrail: "CLOUDTRAIL",
   sts: "STS",
+  organizations: "ORGANIZATIONS",
 };
+
+/** Key of the session in `ctx.shared`; the many-account reader opens each account's session under it. */
+export const SESSION_KEY = "aws:session";
+
+/** Temporary credentials as the SDK clients take them: a function they call again when `expiration` nears. */
+export type CredentialsProvider = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
+
+/** How a session reaches an account other than the one of the default credentials. */
+export interface SessionAccess {
+  accountId: string;
+  partition: string;
+  /** Credentials of a role assumed in the account, refreshed before they expire. */
+  credentials?: CredentialsProvider;
+  /** The limiter of the session that opened this one, so `concurrency` bounds all accounts together. */
+  limiter: Limiter;
+}
 
 /** Maximum backoff between two attempts, as in the SDK's default strategy. */
 const MAX_RETRY_DELAY_MS = 20_000;
@@ -44,8 +63,20 @@ export class AwsSession {
   private readonly clients = new Map<string, Promise<AwsClients[AwsService]>>();
   private readonly limiter: Limiter;
 
-  constructor(readonly config: AwsConfig, private readonly env: CollectContext["env"]) {
-    this.limiter = new Limiter(config.concurrency);
+  private readonly credentials?: CredentialsProvider;
+
+  constructor(readonly config: AwsConfig, private readonly env: CollectContext["env"], access?: SessionAccess) {
+    this.limiter = access?.limiter ?? new Limiter(config.concurrency);
+    if (access) {
+      this.accountId = access.accountId;
+      this.partition = access.partition;
+      this.credentials = access.credentials;
+    }
+  }
+
+  /** The limiter every call of this session goes through, for sessions of other accounts to share. */
+  get callLimiter(): Limiter {
+    return this.limiter;
   }
 
   /** Runs one API call once a concurrency slot is free. */
@@ -90,6 +121,7 @@ export class AwsSession {
     return {
       region,
       profile: this.config.profile,
+      ...(this.credentials ? { credentials: this.credentials } : {}),
       // The SDK's standard strategy (retry quota, throttling and 5xx classification) with our
       // budget and backoff: full jitter over base * 2^attempt, capped as the SDK caps it.
       retryStrategy: { maxAttempts: this.config.max_attempts, baseDelayMs: base },
@@ -111,7 +143,7 @@ export class AwsSession {
  * the account id comes from the configuration or from sts:GetCallerIdentity.
  */
 export function openSession(ctx: CollectContext<AwsConfig>): Promise<AwsSession> {
-  return ctx.shared("aws:session", async () => {
+  return ctx.shared(SESSION_KEY, async () => {
     // The SDK warns on every run under Node 20 that its 2027 releases will need Node 22; this
     // variable is its documented off switch. An operator's own setting is kept.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -163,6 +195,8 @@ async function createClient(service: AwsService, options: Record<string, unknown
       return new (await import("@aws-sdk/client-cloudtrail")).CloudTrailClient(config);
     case "sts":
       return new (await import("@aws-sdk/client-sts")).STSClient(config);
+    case "organizations":
+      return new (await import("@aws-sdk/client-organizations")).OrganizationsClient(config);
   }
 }
 

@@ -7,9 +7,19 @@ import { startHarness, type Harness } from "./harness.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 
+interface Statement {
+  Sid: string;
+  Effect: string;
+  Action: string[];
+  Resource: string;
+}
+
+async function policyStatements(): Promise<Statement[]> {
+  return (JSON.parse(await readFile(path.join(ROOT, "docs/iam-policy.json"), "utf8")) as { Statement: Statement[] }).Statement;
+}
+
 async function policyActions(): Promise<Set<string>> {
-  const policy = JSON.parse(await readFile(path.join(ROOT, "docs/iam-policy.json"), "utf8")) as { Statement: Array<{ Effect: string; Action: string[] }> };
-  return new Set(policy.Statement.filter((statement) => statement.Effect === "Allow").flatMap((statement) => statement.Action));
+  return new Set((await policyStatements()).filter((statement) => statement.Effect === "Allow").flatMap((statement) => statement.Action));
 }
 
 /** `new XxxCommand(` in the collector sources, with the SDK package each file imports it from (statically or with `import()`). */
@@ -47,8 +57,15 @@ describe("docs/iam-policy.json", () => {
 
   test("grants only read actions", async () => {
     for (const action of await policyActions()) {
-      expect(action).toMatch(/^(rds:Describe|s3:Get|s3:List|cloudtrail:Describe|cloudtrail:Get)/);
+      expect(action).toMatch(/^(rds:Describe|s3:Get|s3:List|cloudtrail:Describe|cloudtrail:Get|organizations:List|sts:AssumeRole$)/);
     }
+  });
+
+  test("assumes only the audit role", async () => {
+    const assume = (await policyStatements()).filter((statement) => statement.Action.includes("sts:AssumeRole"));
+    expect(assume).toHaveLength(1);
+    expect(assume[0]!.Action).toEqual(["sts:AssumeRole"]);
+    expect(assume[0]!.Resource).toBe("arn:aws:iam::*:role/soc2-audit");
   });
 
   test("covers every command in the source", async () => {
@@ -75,9 +92,14 @@ describe("docs/iam-policy.json", () => {
         },
       },
       trails: [{ name: "platform", homeRegion: "eu-west-1", isMultiRegion: true, logFileValidation: true, s3Bucket: "t", isLogging: true }],
+      organization: [{ id: "444455556666", name: "member" }],
+      members: [{ accountId: "444455556666", roles: [{ name: "soc2-audit" }] }],
     };
     harness = await startHarness(estate);
-    for (const collector of ["aws.rds.instances", "aws.rds.clusters", "aws.s3.buckets", "aws.cloudtrail.trails"]) await harness.run(collector);
+    for (const collector of ["aws.rds.instances", "aws.rds.clusters", "aws.s3.buckets", "aws.cloudtrail.trails"]) {
+      await harness.run(collector);
+      await harness.run(collector, { config: { organizations: { role_name: "soc2-audit" } } });
+    }
 
     const granted = await policyActions();
     const sent = [...new Set(harness.fake.calls.map((call) => call.operation))].sort();

@@ -13,6 +13,15 @@ export interface FakeEstate {
   rds?: Record<string, FakeRdsRegion>;
   /** Trails visible to the account, including organization trails owned by another account. */
   trails?: FakeTrail[];
+  /** Accounts organizations:ListAccounts returns; absent means the account belongs to no organization. */
+  organization?: FakeOrganizationAccount[];
+  /**
+   * Other accounts, reached with sts:AssumeRole on one of their `roles`. Requests signed with the
+   * credentials issued there are answered from that account's estate.
+   */
+  members?: FakeEstate[];
+  /** Roles the caller may assume in this account, each with the external id it requires, if any. */
+  roles?: Array<{ name: string; externalId?: string }>;
   /**
    * Calls answered with AccessDenied, as `<client>.<Operation>` (e.g. `s3.GetBucketPolicy`),
    * optionally narrowed to one target: `s3.GetBucketPolicy:bucket-name`, `rds.DescribeDBInstances:eu-west-1`.
@@ -25,6 +34,13 @@ export interface FakeEstate {
   throttle?: Record<string, number>;
   /** Answers that fail with 500 InternalError, counted like `throttle`. */
   serverErrors?: Record<string, number>;
+}
+
+export interface FakeOrganizationAccount {
+  id: string;
+  name: string;
+  /** ACTIVE when absent. */
+  state?: "ACTIVE" | "SUSPENDED" | "PENDING_CLOSURE" | "CLOSED";
 }
 
 export interface FakeBlock {

@@ -10,6 +10,8 @@ export interface FakeRequest {
   body: string;
   region: string;
   service: string;
+  /** Access key id the request was signed with; it names the account of assumed-role credentials. */
+  accessKeyId: string;
 }
 
 export interface FakeResponse {
@@ -29,6 +31,8 @@ export interface FakeServerOptions {
   bucketPageSize?: number;
   /** Rows per RDS describe page, below the client's MaxRecords. */
   rdsPageSize?: number;
+  /** Accounts per ListAccounts page, below the client's MaxResults. */
+  organizationsPageSize?: number;
 }
 
 /** One wire protocol: names the operation of a request, answers it, and writes its errors. */
@@ -43,10 +47,23 @@ export function requestId(): string {
   return randomUUID();
 }
 
-/** The signing region and service from `Credential=AKID/20240101/eu-west-1/s3/aws4_request`. */
-export function credentialScope(authorization: string | undefined): { region: string; service: string } | undefined {
-  const match = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? "");
-  return match ? { region: match[1]!, service: match[2]! } : undefined;
+/** The access key, signing region and service from `Credential=AKID/20240101/eu-west-1/s3/aws4_request`. */
+export function credentialScope(authorization: string | undefined): { accessKeyId: string; region: string; service: string } | undefined {
+  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? "");
+  return match ? { accessKeyId: match[1]!, region: match[2]!, service: match[3]! } : undefined;
+}
+
+/**
+ * Access key id of the credentials sts:AssumeRole issues into `accountId`: 20 characters like a
+ * real ASIA key, with the account inside so the fake can tell which estate a request reads.
+ */
+export function assumedAccessKeyId(accountId: string): string {
+  return `ASIA${accountId}FAKE`;
+}
+
+/** The account an assumed-role access key id belongs to, or undefined for any other key. */
+export function accountOfAccessKey(accessKeyId: string): string | undefined {
+  return /^ASIA(\d{12})FAKE$/.exec(accessKeyId)?.[1];
 }
 
 /** Marker or continuation token for an offset: opaque to the client, as the real ones are. */

@@ -1,5 +1,5 @@
 import type { FakeEstate, FakeDbCluster, FakeDbInstance, FakeParameter } from "./estate.js";
-import { decodeMarker, encodeMarker, requestId, type FakeRequest, type FakeResponse, type FakeServerOptions, type ServiceProtocol } from "./protocol.js";
+import { assumedAccessKeyId, decodeMarker, encodeMarker, requestId, type FakeRequest, type FakeResponse, type FakeServerOptions, type ServiceProtocol } from "./protocol.js";
 import { members, xml, xmlDocument, type XmlNode } from "./xml.js";
 
 const RDS_NAMESPACE = "http://rds.amazonaws.com/doc/2014-10-31/";
@@ -12,7 +12,7 @@ export const queryProtocol: ServiceProtocol = {
     const action = params.get("Action");
     if (!action) return undefined;
     const client = request.service === "sts" ? "sts" : "rds";
-    const target = params.get("DBParameterGroupName") ?? params.get("DBClusterParameterGroupName") ?? request.region;
+    const target = params.get("RoleArn") ?? params.get("DBParameterGroupName") ?? params.get("DBClusterParameterGroupName") ?? request.region;
     return { operation: `${client}.${action}`, target };
   },
 
@@ -25,6 +25,8 @@ export const queryProtocol: ServiceProtocol = {
           UserId: "AROAEXAMPLEROLEID:session",
           Account: estate.accountId,
         }));
+      case "sts.AssumeRole":
+        return assumeRole(params, estate);
       case "rds.DescribeDBInstances":
         return describeInstances(request, params, estate, options);
       case "rds.DescribeDBClusters":
@@ -40,12 +42,50 @@ export const queryProtocol: ServiceProtocol = {
 
   error(request, kind, operation, estate) {
     if (kind === "throttled") return queryError(400, "Sender", "Throttling", "Rate exceeded");
+    if (operation === "sts.AssumeRole" && kind === "denied") return assumeRoleDenied(new URLSearchParams(request.body).get("RoleArn") ?? "", estate);
     if (kind === "internal") return queryError(500, "Receiver", "InternalFailure", "An internal error has occurred. Please try your query again at a later time.");
     const action = operation.replace(".", ":");
     return queryError(403, "Sender", "AccessDenied",
       `User: arn:aws:sts::${estate.accountId}:assumed-role/soc2-audit/session is not authorized to perform: ${action} on resource: arn:aws:rds:${request.region}:${estate.accountId}:db:* because no identity-based policy allows the ${action} action`);
   },
 };
+
+/**
+ * Issues credentials for a role of a member account. The role must be listed in the member's
+ * `roles`, with its external id when it requires one; anything else is AccessDenied, as AWS
+ * answers for a role that does not exist or does not trust the caller.
+ */
+function assumeRole(params: URLSearchParams, estate: FakeEstate): FakeResponse {
+  const roleArn = params.get("RoleArn") ?? "";
+  const match = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(roleArn);
+  const member = estate.members?.find((candidate) => candidate.accountId === match?.[1]);
+  const role = member?.roles?.find((candidate) => candidate.name === match?.[2]);
+  if (!member || !role || (role.externalId !== undefined && role.externalId !== params.get("ExternalId"))) return assumeRoleDenied(roleArn, estate);
+
+  const sessionName = params.get("RoleSessionName") ?? "";
+  return queryResult(STS_NAMESPACE, "AssumeRole", xml({
+    AssumedRoleUser: { Arn: `arn:aws:sts::${member.accountId}:assumed-role/${role.name}/${sessionName}`, AssumedRoleId: `AROAFAKEROLE${member.accountId}:${sessionName}` },
+    Credentials: {
+      AccessKeyId: assumedAccessKeyId(member.accountId),
+      SecretAccessKey: "fake-assumed-secret-access-key",
+      SessionToken: `fake-session-token-${member.accountId}`,
+      Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+    },
+  }));
+}
+
+function assumeRoleDenied(roleArn: string, estate: FakeEstate): FakeResponse {
+  return stsError(403, "AccessDenied",
+    `User: arn:aws:sts::${estate.accountId}:assumed-role/soc2-audit/session is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+}
+
+function stsError(status: number, code: string, message: string): FakeResponse {
+  return {
+    status,
+    headers: { "content-type": "text/xml" },
+    body: xmlDocument("ErrorResponse", STS_NAMESPACE, xml({ Error: { Type: "Sender", Code: code, Message: message }, RequestId: requestId() })),
+  };
+}
 
 function queryResult(namespace: string, action: string, body: string): FakeResponse {
   return {

@@ -2,7 +2,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { cloudTrailProtocol } from "./cloudtrail.js";
 import type { FakeEstate } from "./estate.js";
-import { credentialScope, type FakeRequest, type FakeResponse, type FakeServerOptions, type ServiceProtocol } from "./protocol.js";
+import { organizationsProtocol } from "./organizations.js";
+import { accountOfAccessKey, credentialScope, type FakeRequest, type FakeResponse, type FakeServerOptions, type ServiceProtocol } from "./protocol.js";
 import { queryProtocol } from "./query.js";
 import { s3Protocol } from "./s3.js";
 
@@ -11,6 +12,8 @@ export type { FakeServerOptions } from "./protocol.js";
 
 /** One call as the fake saw it, for assertions on what the client sent. */
 export interface RecordedCall {
+  /** Account whose estate answered: a member's for assumed-role credentials. */
+  account: string;
   operation: string;
   region: string;
   target?: string;
@@ -34,11 +37,14 @@ const PROTOCOLS: Record<string, ServiceProtocol> = {
   rds: queryProtocol,
   sts: queryProtocol,
   cloudtrail: cloudTrailProtocol,
+  organizations: organizationsProtocol,
 };
 
 /**
- * Starts one loopback HTTP server that serves S3, S3 Control, RDS, CloudTrail and STS from
- * `estate` in their real wire protocols. The service and region come from each request's SigV4 scope.
+ * Starts one loopback HTTP server that serves S3, S3 Control, RDS, CloudTrail, STS and
+ * Organizations from `estate` in their real wire protocols. The service and region come from each
+ * request's SigV4 scope, and the account from its access key: credentials that sts:AssumeRole
+ * issued into a member account read that member's estate.
  * Signatures are not checked. Point the SDK at it with AWS_ENDPOINT_URL (and
  * AWS_ENDPOINT_URL_S3_CONTROL = controlUrl).
  */
@@ -68,34 +74,36 @@ export async function startFakeAws(estate: FakeEstate, options: FakeServerOption
   });
 
   function answer(request: FakeRequest | undefined): FakeResponse {
-    if (!request) return { status: 403, headers: { "content-type": "application/xml" }, body: "<Error><Code>MissingAuthenticationToken</Code><Message>Request is missing Authentication Token</Message></Error>" };
+    const assumedAccount = request ? accountOfAccessKey(request.accessKeyId) : undefined;
+    const served = assumedAccount === undefined ? estate : estate.members?.find((member) => member.accountId === assumedAccount);
+    if (!request || !served) return { status: 403, headers: { "content-type": "application/xml" }, body: "<Error><Code>MissingAuthenticationToken</Code><Message>Request is missing Authentication Token</Message></Error>" };
     const protocol = PROTOCOLS[request.service];
     const identified = protocol?.identify(request);
     if (!protocol || !identified) {
       return { status: 400, headers: { "content-type": "application/xml" }, body: `<Error><Code>InvalidAction</Code><Message>the fake does not serve ${request.method} ${request.path} for ${request.service}</Message></Error>` };
     }
     const { operation, target } = identified;
-    const response = injectedError(request, protocol, operation, target) ?? protocol.respond(request, operation, estate, options);
-    calls.push({ operation, region: request.region, target, status: response.status });
+    const response = injectedError(request, served, protocol, operation, target) ?? protocol.respond(request, operation, served, options);
+    calls.push({ account: served.accountId, operation, region: request.region, target, status: response.status });
     return response;
   }
 
-  function injectedError(request: FakeRequest, protocol: ServiceProtocol, operation: string, target: string | undefined): FakeResponse | undefined {
-    const deny = estate.deny ?? [];
+  function injectedError(request: FakeRequest, served: FakeEstate, protocol: ServiceProtocol, operation: string, target: string | undefined): FakeResponse | undefined {
+    const deny = served.deny ?? [];
     if (deny.includes(operation) || (target !== undefined && deny.includes(`${operation}:${target}`))) {
-      return protocol.error(request, "denied", operation, estate);
+      return protocol.error(request, "denied", operation, served);
     }
-    for (const [kind, budget] of [["throttled", estate.throttle], ["internal", estate.serverErrors]] as const) {
+    for (const [kind, budget] of [["throttled", served.throttle], ["internal", served.serverErrors]] as const) {
       const limit = budget?.[operation];
       if (limit === undefined) continue;
       const key = `${kind} ${operation}`;
       const used = injected.get(key) ?? 0;
       if (used < limit) {
         injected.set(key, used + 1);
-        return protocol.error(request, kind, operation, estate);
+        return protocol.error(request, kind, operation, served);
       }
     }
-    if (options.throttleRate && random() < options.throttleRate) return protocol.error(request, "throttled", operation, estate);
+    if (options.throttleRate && random() < options.throttleRate) return protocol.error(request, "throttled", operation, served);
     return undefined;
   }
 
@@ -128,6 +136,7 @@ function parseRequest(incoming: http.IncomingMessage, body: string): FakeRequest
     body,
     region: scope.region,
     service: scope.service,
+    accessKeyId: scope.accessKeyId,
   };
 }
 
