@@ -255,7 +255,7 @@ async function readHistory(workspace: Workspace, io: CliIO): Promise<ReportConte
   const { loadHistory } = await import("../reports/history.js");
   const store = openStore(workspace.loaded.config.evidence.store, workspace.loaded.baseDir, io.env);
   // NOTE: check has no public key for the store, so the trend checks each bundle's digests but
-  // not its signature. It is a view for people; `soc2 report --key` is the verified one.
+  // not its signature. It is a view for people, and `soc2 report --key` gives the verified view.
   try {
     return await loadHistory(store, null, { limit: HISTORY_BUNDLES, warn: (message) => io.stderr(`warning: ${message}\n`) });
   } catch (error) {
@@ -278,7 +278,7 @@ async function writeGithubOutputs(run: RunResult, context: ReportContext, format
   const { annotations, summary } = githubOutputs(run, context, io.env);
 
   const reportOnStdout = !flags.output && !flags.outputDir && formats[0] !== "table";
-  if (reportOnStdout) io.stderr(`GitHub annotations not written: stdout carries the ${formats[0]} report; write it with --output or --output-dir\n`);
+  if (reportOnStdout) io.stderr(`GitHub annotations not written because stdout carries the ${formats[0]} report. Write the report with --output or --output-dir to get them.\n`);
   else io.stdout(annotations);
 
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
