@@ -10,6 +10,7 @@ import { define as evidence } from "./evidence.js";
 import { define as incident } from "./incident.js";
 import { define as init } from "./init.js";
 import { define as keygen } from "./keygen.js";
+import { define as report } from "./report.js";
 import { define as status } from "./status.js";
 import { define as validate } from "./validate.js";
 import { define as verify } from "./verify.js";
@@ -30,6 +31,7 @@ export const commands: DefineCommand[] = [
   verify,
   keygen,
   evidence,
+  report,
   attest,
   incident,
   coverage,
