@@ -56,7 +56,8 @@ export async function runCheckCommand(flags: CheckFlags, io: CliIO): Promise<num
   const snapshot = replay?.snapshot;
   const now = flags.now ?? replay?.now ?? io.now?.() ?? new Date();
 
-  const progress = io.isTTY ? (message: string) => io.stderr(`\r\u001b[K${message}`) : undefined;
+  // The progress line rewrites itself, so it goes only to a terminal, never into a CI log.
+  const progress = io.stderrIsTTY && io.env.CI === undefined ? (message: string) => io.stderr(`\r\u001b[K${message}`) : undefined;
   progress?.(`collecting for ${workspace.controls.length} controls…`);
   const outcome = await check({ workspace, env: io.env, now, failOn: flags.failOn, snapshot, progress, debug });
   progress?.("");
