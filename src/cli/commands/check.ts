@@ -20,7 +20,7 @@ export const define: DefineCommand = (program, context) => {
     .option("--bundle", "write a signed evidence bundle to the evidence store")
     .option("--signing-key <file>", "private key (PEM) that signs the bundle; else evidence.signing_key_file or the env var named by evidence.signing_key_env")
     .option("--new-chain", "start a new evidence chain when the store has no readable chain head")
-    .option("--baseline <file>", "previous JSON results: fail only on regressions against them")
+    .option("--baseline <file>", "previous results (soc2 check --format json): fail only on regressions against them")
     .option("--min-evaluated <share>", "fail (exit 3) when fewer than this share of controls in scope reached pass, fail or waived (0..1)", Number.parseFloat)
     .option("--now <time>", "evaluate as of this time (ISO-8601); default: now, or the snapshot's time when replaying", parseInstant)
     .option("--debug", "print debug lines on stderr (also DEBUG=soc2:*)")
