@@ -79,16 +79,19 @@ export class AwsSession {
     return this.limiter;
   }
 
-  /** Runs one API call once a concurrency slot is free. */
+  /**
+   * Runs one API call. Each attempt of it waits for a slot of the session's limiter inside the
+   * client (see createClient), so a call waiting out a throttling backoff holds no slot.
+   */
   call<T>(run: () => Promise<T>): Promise<T> {
-    return this.limiter.run(run);
+    return run();
   }
 
   client<S extends AwsService>(service: S, region: string): Promise<AwsClients[S]> {
     const key = `${service}/${region}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = createClient(service, this.clientOptions(service, region));
+      client = createClient(service, this.clientOptions(service, region), this.limiter);
       this.clients.set(key, client);
     }
     return client as Promise<AwsClients[S]>;
@@ -176,7 +179,25 @@ function partitionOf(region: string): string {
   return "aws";
 }
 
-async function createClient(service: AwsService, options: Record<string, unknown>): Promise<AwsClients[AwsService]> {
+type Handler = (args: unknown) => Promise<unknown>;
+interface MiddlewareStack {
+  add(middleware: (next: Handler) => Handler, options: { step: "deserialize"; name: string; priority: "low" }): void;
+}
+
+/**
+ * Creates one SDK client whose every HTTP attempt takes a slot of `limiter`. The slot is taken in
+ * the deserialize step, which runs inside the SDK's retry loop, so the backoff between attempts
+ * leaves the slot to other calls: under throttling the other calls keep `concurrency` requests in flight.
+ */
+async function createClient(service: AwsService, options: Record<string, unknown>, limiter: Limiter): Promise<AwsClients[AwsService]> {
+  const client = await constructClient(service, options);
+  // Every client's stack has this signature; the union of the five client types hides it from TypeScript.
+  const stack = client.middlewareStack as unknown as MiddlewareStack;
+  stack.add((next) => (args) => limiter.run(() => next(args)), { step: "deserialize", name: "soc2ConcurrencyLimit", priority: "low" });
+  return client;
+}
+
+async function constructClient(service: AwsService, options: Record<string, unknown>): Promise<AwsClients[AwsService]> {
   const { retryStrategy, ...rest } = options as { retryStrategy: { maxAttempts: number; baseDelayMs: number } };
   const { ConfiguredRetryStrategy } = await import("@smithy/core/retry");
   const config = {
