@@ -22,8 +22,8 @@ import type { AwsOperation } from "./iam.js";
 import { deniesInsecureTransport } from "./s3-policy.js";
 import { openSession } from "./session.js";
 
-/** Buckets per ListBuckets page; the API allows up to 10,000. */
-const LIST_PAGE_SIZE = 1000;
+/** Buckets per ListBuckets page: the API's maximum, so most accounts are listed in one call. */
+const LIST_PAGE_SIZE = 10_000;
 
 /** GetBucketLocation sent to us-east-1 returns the location of a bucket in any region. */
 const LOCATION_REGION = "us-east-1";
