@@ -44,7 +44,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface LoadExceptionsOptions {
   knownControls: Set<string>;
-  /** Longest allowed time from approval (or from now, without an approval date) to expiry. */
+  /** Maximum days from approval to expiry; counted from the run's date when there is no approval date or it lies ahead. */
   maxDays: number;
   now: Date;
 }
@@ -113,14 +113,21 @@ function checkRules(record: ExceptionRecord, options: LoadExceptionsOptions): Ar
     }
   }
 
-  const expires = parseCalendarDate(record.expires)!;
-  const base = record.approved_at === undefined ? parseCalendarDate(utcDay(options.now))! : parseCalendarDate(record.approved_at)!;
-  const days = Math.round((expires.getTime() - base.getTime()) / DAY_MS);
-  const from = record.approved_at === undefined ? "today" : `approval on ${record.approved_at}`;
+  const today = utcDay(options.now);
+  if (record.approved_at !== undefined && record.approved_at > today) {
+    problems.push({ field: "approved_at", message: `${record.approved_at} is after the run's date ${today}, but an exception cannot be approved in the future` });
+  }
+
+  // The cap counts from the approval date unless that date is after the run's date, because a
+  // future approval date would otherwise extend the waiver by as many days as it lies ahead.
+  const approvedInPast = record.approved_at !== undefined && record.approved_at <= today;
+  const base = approvedInPast ? record.approved_at! : today;
+  const from = approvedInPast ? `approval on ${record.approved_at}` : "today";
+  const days = Math.round((parseCalendarDate(record.expires)!.getTime() - parseCalendarDate(base)!.getTime()) / DAY_MS);
   if (days > options.maxDays) {
     problems.push({ field: "expires", message: `is ${days} days after ${from}, over the maximum of ${options.maxDays} days` });
   }
-  if (record.approved_at !== undefined && days < 0) {
+  if (record.approved_at !== undefined && record.expires < record.approved_at) {
     problems.push({ field: "expires", message: `is before the approval date ${record.approved_at}` });
   }
   return problems;

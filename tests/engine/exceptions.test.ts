@@ -109,6 +109,30 @@ describe("loadExceptions", () => {
     expect(error.problems[0]!.message).toBe("is 181 days after today, over the maximum of 180 days");
   });
 
+  it("rejects an approval date in the future", async () => {
+    const text = valid.replace("approved_at: 2026-10-01", "approved_at: 2099-01-01").replace("expires: 2026-12-31", "expires: 2099-06-29");
+    const error = await loadError(await exceptionsDir({ "future.yaml": text }), "2026-12-04T10:00:00Z");
+    expect(error.code).toBe("SOC2_INPUT_INVALID");
+    expect(error.problems).toContainEqual(expect.objectContaining({
+      file: expect.stringMatching(/future\.yaml$/),
+      line: 8,
+      field: "approved_at",
+      message: "2099-01-01 is after the run's date 2026-12-04, but an exception cannot be approved in the future",
+    }));
+  });
+
+  it("caps from today when approval lies ahead", async () => {
+    const text = valid.replace("approved_at: 2026-10-01", "approved_at: 2026-12-10").replace("expires: 2026-12-31", "expires: 2027-06-03");
+    const error = await loadError(await exceptionsDir({ "future.yaml": text }), "2026-12-04T10:00:00Z");
+    expect(error.problems).toContainEqual(expect.objectContaining({ line: 9, field: "expires", message: "is 181 days after today, over the maximum of 180 days" }));
+  });
+
+  it("accepts an approval dated the run's day", async () => {
+    const text = valid.replace("approved_at: 2026-10-01", "approved_at: 2026-12-04");
+    const exceptions = await loadExceptions(await exceptionsDir({ "today.yaml": text }), options("2026-12-04T00:00:00Z"));
+    expect(exceptions[0]!.approved_at).toBe("2026-12-04");
+  });
+
   it("rejects expiry before approval", async () => {
     const error = await loadError(await exceptionsDir({ "bad.yaml": valid.replace("expires: 2026-12-31", "expires: 2026-09-30") }), "2026-12-04T10:00:00Z");
     expect(error.problems[0]!.message).toBe("is before the approval date 2026-10-01");
