@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -44,6 +44,7 @@ export async function runCheckCommand(flags: CheckFlags, io: CliIO): Promise<num
   const debug = debugLogger(io, Boolean(flags.debug));
   const baseline = flags.baseline ? await readBaseline(path.resolve(io.cwd, flags.baseline), flags.baseline) : undefined;
 
+  if (flags.outputDir) await checkOutputDir(path.resolve(io.cwd, flags.outputDir), flags.outputDir);
   const replay = flags.snapshot ? await openReplay(flags, io) : undefined;
   const workspace = await openWorkspace({
     configFile: replay?.configFile ?? flags.config,
@@ -53,6 +54,11 @@ export async function runCheckCommand(flags: CheckFlags, io: CliIO): Promise<num
     cwd: io.cwd,
     only: flags.only,
   });
+  if (workspace.controls.length === 0) {
+    throw new Soc2Error("SOC2_USAGE", "no control is in scope, so nothing would be evaluated", {
+      hint: "Check `scope` in soc2.config.yaml and the controls folder; `soc2 controls list` shows what is loaded.",
+    });
+  }
   const snapshot = replay?.snapshot;
   const now = flags.now ?? replay?.now ?? io.now?.() ?? new Date();
 
@@ -150,6 +156,11 @@ async function writeRunBundle(workspace: Workspace, outcome: CheckOutcome, flags
 }
 
 function checkOutputFlags(flags: CheckFlags, formats: string[]): void {
+  if (flags.bundle && flags.snapshot) {
+    throw new Soc2Error("SOC2_USAGE", "--bundle cannot be combined with --snapshot", {
+      hint: "A bundle records what soc2 collected itself; evaluating recorded output again is not new evidence.",
+    });
+  }
   const unknown = formats.filter((format) => !(format in reporters));
   if (unknown.length > 0) {
     throw new Soc2Error("SOC2_USAGE", `unknown format ${unknown.join(", ")}`, { hint: `Formats: ${Object.keys(reporters).join(", ")}.` });
@@ -302,10 +313,21 @@ function applyGates(exitCode: number, evaluatedShare: number | null, flags: Chec
   return exitCode;
 }
 
+/** Rejects an output folder that exists as something else before any work is done. */
+async function checkOutputDir(dir: string, display: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (info && !info.isDirectory()) throw new Soc2Error("SOC2_USAGE", `--output-dir ${display} exists and is not a folder`);
+}
+
 /** Writes through a temporary file and a rename, so an interrupted run leaves no half-written file. */
 export async function writeAtomically(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, file);
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(temporary, text);
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new Soc2Error("SOC2_USAGE", `cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
 }

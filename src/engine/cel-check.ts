@@ -68,8 +68,23 @@ const FIXED_RESULT: Record<string, CelStaticType> = {
   getMilliseconds: INT,
 };
 
+/** Calls that never fail at run time, whatever their operands hold. */
+const NEVER_FAILS = new Set(["_&&_", "_||_", "_==_", "_!=_", "_?_:_", "@not_strictly_false"]);
+
+/** Calls that fail only when an operand is null or of an unexpected type at run time. */
+const FAILS_ON_NULL_OR_DYN = new Set([
+  "!_", "_<_", "_<=_", "_>_", "_>=_", "@in", "size", "startsWith", "endsWith", "contains",
+  "lowerAscii", "upperAscii", "trim", "string", "bool",
+]);
+
 export class ExpressionChecker {
   readonly issues: CheckIssue[] = [];
+  /**
+   * Ids of the call nodes that can fail at run time even though the expression type-checked:
+   * arithmetic, indexing, conversions, regular expressions, and any call on a nullable or
+   * untyped operand.
+   */
+  readonly fallible = new Set<string>();
   private readonly scopes: Array<Map<string, CelStaticType>>;
 
   constructor(
@@ -178,6 +193,7 @@ export class ExpressionChecker {
     const targetType = target ? this.infer(target) : undefined;
     const types = args.map((arg) => this.infer(arg));
     const [left, right] = types;
+    if (canFailAtRunTime(name, targetType ? [targetType, ...types] : types)) this.fallible.add(String(expr.id));
 
     switch (name) {
       case "_&&_":
@@ -263,6 +279,12 @@ export class ExpressionChecker {
     this.report(expr, `operator ${operatorName(name)} does not apply to ${describeStatic(left)} and ${describeStatic(right)}`);
     return DYN;
   }
+}
+
+function canFailAtRunTime(name: string, operands: CelStaticType[]): boolean {
+  if (NEVER_FAILS.has(name)) return false;
+  if (!FAILS_ON_NULL_OR_DYN.has(name)) return true;
+  return operands.some((type) => type.nullable === true || type.kind === "dyn" || type.kind === "null");
 }
 
 function constantType(kind: string | undefined): CelStaticType {

@@ -53,7 +53,7 @@ export function compileExpression(source: string, scope: CompileScope): CompileR
 
   const env = environment();
   const program = plan(env, parsed) as Program;
-  const guards = fallibleOperands(parsed.expr).map((operand) => plan(env, operand) as Program);
+  const guards = fallibleOperands(parsed.expr, checker.fallible).map((operand) => plan(env, operand) as Program);
   const fieldsRead = [...new Set(resourcePaths(parsed.expr))].sort();
 
   return {
@@ -137,12 +137,6 @@ function children(expr: Expr): Expr[] {
   }
 }
 
-/** Calls that cannot fail at run time once the expression has type-checked. */
-const INFALLIBLE = new Set([
-  "_&&_", "_||_", "!_", "_==_", "_!=_", "_<_", "_<=_", "_>_", "_>=_", "@in", "_?_:_",
-  "size", "startsWith", "endsWith", "contains", "lowerAscii", "upperAscii", "trim", "string", "bool",
-]);
-
 /**
  * NOTE: inside a comprehension (all, exists, filter) CEL still lets a true or false element
  * absorb another element's error, because the iteration variables exist only there and the
@@ -150,9 +144,9 @@ const INFALLIBLE = new Set([
  * so what remains is arithmetic or indexing inside a macro.
  *
  * Operands of && and || (outside comprehensions, whose variables exist only inside them) that
- * contain a call able to fail at run time: arithmetic, indexing, conversions, regular expressions.
+ * contain a call the checker marked as able to fail at run time.
  */
-function fallibleOperands(expr: Expr): Expr[] {
+function fallibleOperands(expr: Expr, fallible: ReadonlySet<string>): Expr[] {
   const found: Expr[] = [];
   const visit = (node: Expr): void => {
     const kind = node.exprKind;
@@ -160,7 +154,7 @@ function fallibleOperands(expr: Expr): Expr[] {
     if (kind.case === "callExpr" && (kind.value.function === "_&&_" || kind.value.function === "_||_")) {
       for (const operand of kind.value.args) {
         if (isLogical(operand)) visit(operand);
-        else if (canFail(operand)) found.push(operand);
+        else if (canFail(operand, fallible)) found.push(operand);
       }
       return;
     }
@@ -174,11 +168,10 @@ function isLogical(expr: Expr): boolean {
   return expr.exprKind.case === "callExpr" && (expr.exprKind.value.function === "_&&_" || expr.exprKind.value.function === "_||_");
 }
 
-function canFail(expr: Expr): boolean {
-  const kind = expr.exprKind;
-  if (kind.case === "callExpr" && !INFALLIBLE.has(kind.value.function)) return true;
-  if (kind.case === "comprehensionExpr") return true;
-  return children(expr).some(canFail);
+function canFail(expr: Expr, fallible: ReadonlySet<string>): boolean {
+  if (fallible.has(String(expr.id))) return true;
+  if (expr.exprKind.case === "comprehensionExpr") return true;
+  return children(expr).some((child) => canFail(child, fallible));
 }
 
 /**

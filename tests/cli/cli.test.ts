@@ -56,6 +56,22 @@ describe("soc2 CLI", () => {
     expect(io.err()).toMatch(/unknown option '--frobnicate'/);
   });
 
+  it.each([
+    [["check", "--now", "2026-02-30"], /2026-02-30 is not a calendar date/],
+    [["check", "--now", "yesterday"], /expected an ISO-8601 date or time/],
+    [["check", "--only", ""], /expected at least one name/],
+    [["check", "--only", ","], /expected at least one name/],
+    [["check", "--bundle", "--snapshot", "demo/recorded/aws.snapshot.json"], /--bundle cannot be combined with --snapshot/],
+    [["check", "--output-dir", "README.md", "--format", "json,junit"], /--output-dir README.md exists and is not a folder/],
+    [["check", "--format", "json,junit"], /several formats need --output-dir/],
+    [["check", "--format", "yaml"], /unknown format yaml/],
+  ])("rejects check %j with exit 2 before evaluating", async (argv, message) => {
+    const io = captureIO(root);
+    expect(await run(argv, io)).toBe(2);
+    expect(io.err()).toMatch(message);
+    expect(io.out()).toBe("");
+  });
+
   it("exits 2 on an unknown config key, naming it", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "soc2-cli-"));
     await writeFile(path.join(dir, "soc2.config.yaml"), "version: 1\nsources:\n  postgres:\n    password: hunter2\n");
@@ -109,5 +125,18 @@ describe("soc2 CLI", () => {
       { resource: "mac-1", status: "pass" },
       { resource: "mac-2", status: "fail", message: "disk is not encrypted", assertion: "resource.diskEncrypted", fields: { diskEncrypted: false } },
     ]);
+  });
+});
+
+describe("colour", () => {
+  it.each([
+    [{ isTTY: true, env: {} }, true],
+    [{ isTTY: false, env: {} }, false],
+    [{ isTTY: true, env: { NO_COLOR: "1" } }, false],
+    [{ isTTY: true, env: { NO_COLOR: "" } }, true],
+    [{ isTTY: true, env: { TERM: "dumb" } }, false],
+  ])("useColor(%j) is %s", async (io, expected) => {
+    const { useColor } = await import("../../src/cli/options.js");
+    expect(useColor({ ...captureIO(root, io.env), isTTY: io.isTTY })).toBe(expected);
   });
 });

@@ -102,6 +102,19 @@ describe("evaluation", () => {
     expect(outcome.ok).toBe(false);
   });
 
+  it.each([
+    "resource.seenAt > now || true",
+    "resource.seenAt > now || resource.enabled",
+    "resource.seenAt > now && false",
+    "!resource.enabled && resource.seenAt > now",
+  ])("reports a null comparison hidden by a logical operator: %s", (source) => {
+    expect(evaluate(source, {}, { ...resource, seenAt: null }).ok).toBe(false);
+  });
+
+  it("passes a logical expression over typed operands", () => {
+    expect(evaluate("resource.enabled || resource.count > 1")).toEqual({ ok: true, value: true });
+  });
+
   it("lets the ternary guard a null timestamp", () => {
     expect(evaluate("resource.seenAt == null ? false : resource.seenAt < now", {}, { ...resource, seenAt: null })).toEqual({ ok: true, value: false });
   });
