@@ -7,6 +7,7 @@ import type { Severity } from "../catalog/control-schema.js";
 import type { Snapshot } from "../collectors/snapshot.js";
 import { readSnapshotPath } from "../engine/snapshot-file.js";
 import { check, openWorkspace, type CheckOutcome, type Workspace } from "../engine/run.js";
+import type { SigningKey } from "../evidence/keys.js";
 import { STATUSES } from "../engine/summary.js";
 import type { RunResult, Status } from "../engine/types.js";
 import { Soc2Error } from "../errors.js";
@@ -54,6 +55,8 @@ export async function runCheckCommand(flags: CheckFlags, io: CliIO): Promise<num
     cwd: io.cwd,
     only: flags.only,
   });
+  // A missing or unreadable signing key fails the run before anything is collected.
+  const signingKey = flags.bundle ? await (await import("../evidence/commands.js")).loadRunSigningKey(workspace.loaded, io, flags.signingKey) : undefined;
   if (workspace.controls.length === 0) {
     throw new Soc2Error("SOC2_USAGE", "no control is in scope, so nothing would be evaluated", {
       hint: "Check `scope` in soc2.config.yaml and the controls folder; `soc2 controls list` shows what is loaded.",
@@ -76,7 +79,7 @@ export async function runCheckCommand(flags: CheckFlags, io: CliIO): Promise<num
     const { redactSnapshot } = await import("../evidence/index.js");
     await writeAtomically(path.resolve(io.cwd, flags.saveSnapshot), `${JSON.stringify(redactSnapshot(outcome.snapshot), null, 2)}\n`);
   }
-  if (flags.bundle) await writeRunBundle(workspace, outcome, flags, io);
+  if (signingKey) await writeRunBundle(workspace, outcome, flags, signingKey, io);
 
   const exitCode = baseline ? await compareWithBaseline(outcome.run, baseline, flags, io) : outcome.run.summary.exitCode;
   return applyGates(exitCode, outcome.run.summary.evaluatedShare, flags, io);
@@ -133,7 +136,7 @@ async function writeInside(dir: string, relative: string, content: string): Prom
   await writeFile(file, content);
 }
 
-async function writeRunBundle(workspace: Workspace, outcome: CheckOutcome, flags: CheckFlags, io: CliIO): Promise<void> {
+async function writeRunBundle(workspace: Workspace, outcome: CheckOutcome, flags: CheckFlags, key: SigningKey, io: CliIO): Promise<void> {
   const { bundleRun } = await import("../evidence/commands.js");
   const configuration = [];
   if (workspace.loaded.file) configuration.push({ path: CONFIG_MEMBER, content: await readFile(workspace.loaded.file, "utf8") });
@@ -146,7 +149,7 @@ async function writeRunBundle(workspace: Workspace, outcome: CheckOutcome, flags
     controls: workspace.controls.map((control) => ({ path: control.file, content: control.source })),
     configuration,
     runId: `run-${randomBytes(4).toString("hex")}`,
-    signingKey: flags.signingKey,
+    key,
     newChain: flags.newChain,
     loaded: workspace.loaded,
     rootDir: workspace.rootDir,

@@ -50,9 +50,10 @@ export const configSchema = z.object({
   evidence: z.object({
     attestations: z.string().min(1).default("evidence/attestations"),
     store: evidenceStoreSchema.default({ kind: "local", path: "evidence/bundles" }),
-    signing_key_env: envName.optional(),
+    /** Environment variable holding the bundle signing key (PEM, or base64 of it). */
+    signing_key_env: envName.default("SOC2_SIGNING_KEY"),
     signing_key_file: z.string().min(1).optional(),
-  }).strict().default({ attestations: "evidence/attestations", store: { kind: "local", path: "evidence/bundles" } }),
+  }).strict().default({ attestations: "evidence/attestations", store: { kind: "local", path: "evidence/bundles" }, signing_key_env: "SOC2_SIGNING_KEY" }),
   sources: z.record(z.string(), z.unknown()).default({}),
   classification: z.array(selectorSchema).default([]),
   /** Per-control parameter overrides, merged over the control's own `params`. */

@@ -8,7 +8,7 @@ import type { Snapshot } from "../collectors/snapshot.js";
 import type { RunResult } from "../engine/types.js";
 import { Soc2Error } from "../errors.js";
 import { isIntegrityProblem, inspectChain, type ChainReport } from "./chain.js";
-import { loadPublicKey, loadSigningKey, writeKeyPair, type KeyType } from "./keys.js";
+import { loadPublicKey, loadSigningKey, writeKeyPair, type KeyType, type SigningKey } from "./keys.js";
 import { openStore, type EvidenceStore, type StoreConfig } from "./store.js";
 import { checkChainLink, readVerifiedBundle } from "./verify.js";
 import { writeBundle, type SourceFile } from "./write.js";
@@ -147,6 +147,8 @@ export interface BundleRunOptions {
   runId?: string;
   /** Private key file given on the command line; else the configuration's key file or env var. */
   signingKey?: string;
+  /** The key already loaded, so a run can fail on a missing key before it collects anything. */
+  key?: SigningKey;
   /** Store given on the command line (a folder or s3://bucket/prefix); else the configuration's. */
   store?: string;
   newChain?: boolean;
@@ -154,6 +156,18 @@ export interface BundleRunOptions {
   /** Repository root that controls, policies and reports are shown relative to. */
   rootDir: string;
   io: CliIO;
+}
+
+/**
+ * Loads the key that signs a run's bundle: the file given on the command line, else the
+ * configuration's key file, else the environment variable it names (SOC2_SIGNING_KEY by default).
+ */
+export async function loadRunSigningKey(loaded: LoadedConfig, io: CliIO, signingKey?: string): Promise<SigningKey> {
+  const evidence = loaded.config.evidence;
+  let file: string | undefined;
+  if (signingKey !== undefined) file = path.resolve(io.cwd, signingKey);
+  else if (evidence.signing_key_file !== undefined) file = path.resolve(loaded.baseDir, evidence.signing_key_file);
+  return loadSigningKey({ ...(file === undefined ? {} : { file }), envVar: evidence.signing_key_env, env: io.env });
 }
 
 /** Writes a signed bundle of one run to the evidence store: `check --bundle` and `evidence pack`. */
@@ -164,12 +178,7 @@ export async function bundleRun(options: BundleRunOptions): Promise<{ location: 
   const reportText = options.reportText ?? await renderMarkdown(run, rootDir);
 
   const evidence = loaded.config.evidence;
-  const key = await loadSigningKey({
-    ...(options.signingKey !== undefined ? { file: path.resolve(io.cwd, options.signingKey) } : {}),
-    ...(options.signingKey === undefined && evidence.signing_key_file !== undefined ? { file: path.resolve(loaded.baseDir, evidence.signing_key_file) } : {}),
-    ...(evidence.signing_key_env !== undefined ? { envVar: evidence.signing_key_env } : {}),
-    env: io.env,
-  });
+  const key = options.key ?? await loadRunSigningKey(loaded, io, options.signingKey);
   const store = options.store !== undefined ? openStore(parseStoreOption(options.store), io.cwd, io.env) : openStore(evidence.store, loaded.baseDir, io.env);
 
   return writeBundle(
