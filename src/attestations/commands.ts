@@ -27,6 +27,12 @@ export async function runAttest(options: AttestOptions): Promise<string> {
   if (control.spec.type !== "manual" || !control.spec.attestation) {
     throw new Soc2Error("SOC2_USAGE", `control "${options.control}" is ${control.spec.type}, not manual; only manual controls take attestations`);
   }
+  if (options.by.trim() === "") {
+    throw new Soc2Error("SOC2_USAGE", "--by is empty", { hint: "Name who performed or signs off the activity, e.g. --by infrastructure-lead." });
+  }
+  if (options.note !== undefined && options.note.trim() === "") {
+    throw new Soc2Error("SOC2_USAGE", "--note is empty", { hint: "Write a short note, or leave --note out." });
+  }
   if (parseCalendarDate(options.date) === undefined) {
     throw new Soc2Error("SOC2_USAGE", `--date ${options.date} is not a real calendar date`, { hint: "Write the date the activity happened as YYYY-MM-DD." });
   }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, readdir, rename, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
 import { Soc2Error, type Problem } from "../errors.js";
@@ -15,6 +15,8 @@ export interface VerifiedFile {
   sha256: string;
   /** True when the stored copy exists and still hashes to the digest recorded. */
   intact: boolean;
+  /** True when the stored copy is gone; `intact` is then false too. */
+  missing: boolean;
 }
 
 export interface StoredAttestation {
@@ -98,9 +100,9 @@ export async function readAttestations(dir: string): Promise<StoredAttestation[]
 async function verifyCopy(dir: string, name: string, sha256: string): Promise<VerifiedFile> {
   const copy = storedCopyPath(dir, sha256, name);
   try {
-    return { name, sha256, intact: (await hashFile(copy)) === sha256 };
+    return { name, sha256, intact: (await hashFile(copy)) === sha256, missing: false };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { name, sha256, intact: false };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { name, sha256, intact: false, missing: true };
     throw error;
   }
 }
@@ -139,10 +141,20 @@ export interface RecordAttestationOptions {
   now: Date;
 }
 
+/** Command-line option behind each field of a record, for messages about invalid values. */
+const OPTION_OF_FIELD: Record<string, string> = {
+  by: "--by",
+  date: "--date",
+  note: "--note",
+  metrics: "--metric",
+  files: "--file",
+};
+
 /**
- * Records one attestation: copies each attached file into the content-addressed store, then
- * writes the record through a temporary file and a rename, so a crash leaves no half-written record.
- * Returns the record's path.
+ * Records one attestation. Every attached file is read and the whole record validated before
+ * anything is written, so invalid input leaves no trace. Then each file is copied into the
+ * content-addressed store and the record is written through a temporary file and a rename.
+ * Copies made by this call are removed again if a later step fails. Returns the record's path.
  */
 export async function recordAttestation(options: RecordAttestationOptions): Promise<{ file: string; record: AttestationRecord }> {
   const attached = [];
@@ -152,16 +164,13 @@ export async function recordAttestation(options: RecordAttestationOptions): Prom
     try {
       sha256 = await hashFile(source);
     } catch (error) {
-      throw new Soc2Error("SOC2_USAGE", `attached file ${source} could not be read: ${(error as Error).message}`, { cause: error });
+      throw new Soc2Error("SOC2_USAGE", `--file ${source} could not be read: ${(error as Error).message}`, { cause: error });
     }
     const copy = storedCopyPath(options.attestationsDir, sha256, name);
-    await mkdir(path.dirname(copy), { recursive: true });
-    // An existing copy with another digest was altered; the fresh copy restores the recorded content.
-    if (!(await exists(copy)) || (await hashFile(copy)) !== sha256) await copyAtomically(source, copy);
-    attached.push({ name, sha256, stored: toPosix(path.relative(options.rootDir, copy)) });
+    attached.push({ source, copy, entry: { name, sha256, stored: toPosix(path.relative(options.rootDir, copy)) } });
   }
 
-  const record = attestationRecordSchema.parse({
+  const result = attestationRecordSchema.safeParse({
     control: options.control,
     kind: options.kind,
     by: options.by,
@@ -169,26 +178,62 @@ export async function recordAttestation(options: RecordAttestationOptions): Prom
     recorded_at: options.now.toISOString(),
     ...(options.note === undefined ? {} : { note: options.note }),
     ...(options.metrics === undefined || Object.keys(options.metrics).length === 0 ? {} : { metrics: options.metrics }),
-    files: attached,
+    files: attached.map(({ entry }) => entry),
   });
-  const text = stringify(record);
-  const shortHash = createHash("sha256").update(text).digest("hex").slice(0, 8);
-  const file = path.join(options.attestationsDir, options.kind, `${options.date}-${shortHash}.yaml`);
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeAtomically(file, text);
-  return { file, record };
+  if (!result.success) throw invalidOptions(result.error.issues);
+  const record = result.data;
+
+  const created: string[] = [];
+  try {
+    for (const { source, copy, entry } of attached) {
+      await mkdir(path.dirname(copy), { recursive: true });
+      // An existing copy with another digest was altered; the fresh copy restores the recorded content.
+      if (await exists(copy) && (await hashFile(copy)) === entry.sha256) continue;
+      await copyAtomically(source, copy);
+      created.push(copy);
+    }
+
+    const text = stringify(record);
+    const shortHash = createHash("sha256").update(text).digest("hex").slice(0, 8);
+    const file = path.join(options.attestationsDir, options.kind, `${options.date}-${shortHash}.yaml`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeAtomically(file, text);
+    return { file, record };
+  } catch (error) {
+    await Promise.all(created.map((copy) => unlink(copy).catch(() => undefined)));
+    throw error;
+  }
 }
 
+function invalidOptions(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): Soc2Error {
+  const details = issues.map((issue) => {
+    const field = issue.path.map(String).join(".");
+    return `${OPTION_OF_FIELD[String(issue.path[0])] ?? field} ${issue.message}`;
+  });
+  return new Soc2Error("SOC2_USAGE", `the attestation was not recorded: ${details.join("; ")}`);
+}
+
+/** Writes through a temporary file and a rename; on failure the temporary file is removed. */
 export async function writeAtomically(file: string, text: string): Promise<void> {
   const temporary = `${file}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temporary, text, { flag: "wx" });
-  await rename(temporary, file);
+  try {
+    await writeFile(temporary, text, { flag: "wx" });
+    await rename(temporary, file);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
 }
 
 async function copyAtomically(source: string, target: string): Promise<void> {
   const temporary = `${target}.${randomBytes(4).toString("hex")}.tmp`;
-  await copyFile(source, temporary);
-  await rename(temporary, target);
+  try {
+    await copyFile(source, temporary);
+    await rename(temporary, target);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
 }
 
 async function exists(file: string): Promise<boolean> {

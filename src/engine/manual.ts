@@ -18,6 +18,7 @@ export interface ManualEvaluation {
 interface AttestedFile {
   name: string;
   intact: boolean;
+  missing?: boolean;
 }
 
 /**
@@ -28,8 +29,8 @@ interface AttestedFile {
  * recorded in 2026-Q3 is due again by the end of 2026-Q4. Older than that it fails as overdue,
  * and it is pending before the first one. Attestations of the same kind count for every control
  * that names that kind. An attestation dated after today does not count, and the latest one
- * with an attached file changed after recording fails the control: evidence that no longer
- * matches what was recorded proves nothing.
+ * with an attached file changed after recording or missing from the store fails the control,
+ * because evidence that no longer matches what was recorded proves nothing.
  */
 export function evaluateManual(control: ManualControl, attestations: Resource[], now: Date): ManualEvaluation {
   const { kind, every } = control.attestation;
@@ -62,10 +63,9 @@ export function evaluateManual(control: ManualControl, attestations: Resource[],
     };
   }
 
-  const changed = changedFiles(latest);
-  if (latest.tampered === true || changed.length > 0) {
-    const names = changed.length > 0 ? changed.join(", ") : "an attached file";
-    const message = `attached file ${names} changed after recording`;
+  const { missing, changed } = attachedFileProblems(latest);
+  if (latest.tampered === true || missing.length > 0 || changed.length > 0) {
+    const message = describeFileProblems(missing, changed);
     return {
       status: "fail",
       reason: `latest ${kind} attestation ${latest.id}: ${message}`,
@@ -78,7 +78,7 @@ export function evaluateManual(control: ManualControl, attestations: Resource[],
   const attestedPeriod = periodIndex(new Date(`${latestDay}T00:00:00Z`), every);
   const dueAt = utcDay(periodLastDay(attestedPeriod + 1, every));
   const earlierTampered = matching.slice(1).filter((resource) => resource.tampered === true).length;
-  const tamperNote = earlierTampered > 0 ? `; ${earlierTampered} earlier attestation(s) have attached files changed after recording` : "";
+  const tamperNote = earlierTampered > 0 ? `; ${earlierTampered} earlier attestation(s) have attached files changed after recording or missing` : "";
   const fields = { date: latestDay, by: latest.by, note: latest.note ?? null };
 
   if (attestedPeriod >= currentPeriod - 1) {
@@ -112,7 +112,20 @@ function compareLatestFirst(left: Resource, right: Resource): number {
   return String(right.recordedAt ?? "").localeCompare(String(left.recordedAt ?? ""));
 }
 
-function changedFiles(resource: Resource): string[] {
+/** Names of attached files whose stored copy is gone, and of those whose copy no longer matches its digest. */
+function attachedFileProblems(resource: Resource): { missing: string[]; changed: string[] } {
   const files = Array.isArray(resource.files) ? (resource.files as AttestedFile[]) : [];
-  return files.filter((file) => file.intact !== true).map((file) => file.name);
+  const broken = files.filter((file) => file.intact !== true);
+  return {
+    missing: broken.filter((file) => file.missing === true).map((file) => file.name),
+    changed: broken.filter((file) => file.missing !== true).map((file) => file.name),
+  };
+}
+
+function describeFileProblems(missing: string[], changed: string[]): string {
+  const parts: string[] = [];
+  if (missing.length > 0) parts.push(`attached file ${missing.join(", ")} missing from the evidence store`);
+  if (changed.length > 0) parts.push(`attached file ${changed.join(", ")} changed after recording`);
+  if (parts.length === 0) parts.push("an attached file changed after recording");
+  return parts.join("; ");
 }

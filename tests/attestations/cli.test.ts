@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -62,6 +62,41 @@ describe("soc2 attest", () => {
     const report = await status(dir, "2026-12-04T10:00:00Z");
     expect(report.due.find((item) => item.id === "incident-tabletop-annual")).toMatchObject({ state: "overdue", detail: expect.stringContaining("attached file tabletop.md changed after recording") });
   });
+
+  it("status shows a missing attachment", async () => {
+    const dir = await repository();
+    await writeFile(path.join(dir, "tabletop.md"), "scenario: ransomware on the database\n");
+    const cli = io(dir, "2026-12-04T10:00:00Z");
+    expect(await run(["attest", "incident-tabletop-annual", "--by", "security-officer", "--date", "2026-11-12", "--file", "tabletop.md"], cli)).toBe(0);
+    const stored = (await readFile(path.join(dir, cli.out.join("").split(" ")[1]!), "utf8")).match(/stored: (\S+)/)![1]!;
+    await unlink(path.join(dir, stored));
+
+    const report = await status(dir, "2026-12-04T10:00:00Z");
+    const item = report.due.find((entry) => entry.id === "incident-tabletop-annual");
+    expect(item).toMatchObject({ state: "overdue", detail: expect.stringContaining("attached file tabletop.md missing from the evidence store") });
+    expect(item!.detail).not.toContain("changed after recording");
+  });
+
+  const invalidOptions: Array<[string, string[], RegExp]> = [
+    ["empty --by", ["--by", ""], /--by is empty/],
+    ["blank --by", ["--by", "  "], /--by is empty/],
+    ["empty --note", ["--by", "x", "--note", ""], /--note is empty/],
+    ["unreadable second --file", ["--by", "x", "--file", "absent.log"], /--file .*absent\.log could not be read/],
+  ];
+  for (const [name, options, message] of invalidOptions) {
+    it(`rejects ${name} and stores nothing`, async () => {
+      const dir = await repository();
+      await writeFile(path.join(dir, "x.log"), "restore finished\n");
+      const cli = io(dir, "2026-12-04T10:00:00Z");
+      const code = await run(["attest", "restore-test-monthly", "--date", "2026-12-01", "--file", "x.log", ...options], cli);
+
+      expect(code).toBe(2);
+      expect(cli.err.join("")).toMatch(message);
+      expect(cli.err.join("")).not.toContain("internal error");
+      const stored = await readdir(path.join(dir, "evidence", "attestations"));
+      expect(stored.filter((name) => name !== ".gitkeep")).toEqual([]);
+    });
+  }
 
   const rejected: Array<[string, string[], RegExp]> = [
     ["unknown control", ["attest", "no-such-control", "--by", "x", "--date", "2026-12-01"], /control "no-such-control" not found/],

@@ -78,7 +78,7 @@ describe("files.attestations collector", () => {
       recordedAt: "2026-12-04T10:00:00.000Z",
       note: null,
       metrics: {},
-      files: [{ name: "restore-report.txt", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), intact: true }],
+      files: [{ name: "restore-report.txt", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), intact: true, missing: false }],
       tampered: false,
     }]);
   });
@@ -90,7 +90,7 @@ describe("files.attestations collector", () => {
 
     const { resources } = await attestationsCollector.collect(context({ attestations_dir: dir }));
     expect(resources[0]!.tampered).toBe(true);
-    expect(resources[0]!.files).toEqual([expect.objectContaining({ name: "restore-report.txt", intact: false })]);
+    expect(resources[0]!.files).toEqual([expect.objectContaining({ name: "restore-report.txt", intact: false, missing: false })]);
   });
 
   it("treats a missing stored copy as not intact", async () => {
@@ -100,6 +100,7 @@ describe("files.attestations collector", () => {
 
     const [attestation] = await readAttestations(dir);
     expect(attestation!.tampered).toBe(true);
+    expect(attestation!.files).toEqual([expect.objectContaining({ intact: false, missing: true })]);
   });
 
   it("re-attaching the original restores the copy", async () => {

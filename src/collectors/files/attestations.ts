@@ -17,13 +17,15 @@ export const attestationSchema = resourceSchema({
   note: t.nullable(t.string()),
   /** Measured figures recorded with `--metric name=value`; empty when none were given. */
   metrics: t.map(t.double()),
-  files: t.list(t.object({ name: t.string(), sha256: t.string(), intact: t.bool() })),
+  /** `intact` is false when the stored copy changed or is missing, and `missing` separates the two cases. */
+  files: t.list(t.object({ name: t.string(), sha256: t.string(), intact: t.bool(), missing: t.bool() })),
   tampered: t.bool(),
 });
 
 /**
  * Recorded manual activities (`soc2 attest`), one resource per record. Every attached file is
- * hashed again on each run, so a copy changed after recording shows as `intact: false`.
+ * hashed again on each run, so a copy changed after recording shows as `intact: false`, and a
+ * copy no longer in the store as `missing: true`.
  */
 export const attestationsCollector: Collector<AttestationsSourceConfig> = {
   id: "files.attestations",
