@@ -103,7 +103,7 @@ export function minimumAwsCalls(estate, regions, accountIdConfigured) {
   return minimum;
 }
 
-/** Whether any shipped control reads a field the operation fills (or the whole resource, for listings). */
+/** Tells whether any shipped control reads a field the operation fills (or the whole resource, for listings). */
 export function neededByControls(operation, controls) {
   const spec = OPERATION_FIELDS[operation];
   if (!spec) return true;

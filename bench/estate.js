@@ -34,7 +34,7 @@ function tlsOnlyPolicy(bucket) {
   };
 }
 
-/** The AWS account: buckets spread over the regions, RDS per region, trails homed in the regions. */
+/** Builds the AWS account: buckets spread over the regions, RDS per region, trails homed in the regions. */
 export function awsEstate(sizes) {
   const buckets = Array.from({ length: sizes.buckets }, (_, index) => {
     const name = `bench-${String(index).padStart(5, "0")}`;
@@ -89,7 +89,7 @@ export function awsEstate(sizes) {
   return { accountId: ACCOUNT_ID, accountPublicAccessBlock: undefined, buckets, rds, trails };
 }
 
-/** Clerk users in the Backend API's wire shape; one in 50 is privileged. */
+/** Builds Clerk users in the Backend API's wire shape: one in 50 an admin, most of the others clients or therapists. */
 export function clerkUsers(count, userJson) {
   const start = Date.parse("2024-01-01T00:00:00Z");
   const roles = ["client", "client", "client", "therapist", "employer_admin"];
