@@ -35,10 +35,20 @@ export interface EvidenceStore {
 
 export type StoreConfig = Config["evidence"]["store"];
 
+/**
+ * A chain head that exists but cannot be extended: corrupt, naming a missing or altered bundle, or
+ * (for a signed head) not verifying. Only such a head may be replaced by a new chain.
+ */
+export class UnusableHeadError extends Soc2Error {
+  constructor(message: string, hint: string) {
+    super("SOC2_STORE_FAILED", message, { hint });
+  }
+}
+
 /** A chain head that exists but cannot be parsed; `soc2 evidence log` reports it as a problem. */
-export class CorruptHeadError extends Soc2Error {
+export class CorruptHeadError extends UnusableHeadError {
   constructor(location: string, reason: string, hint: string) {
-    super("SOC2_STORE_FAILED", `chain head ${location} is corrupt: ${reason}`, { hint });
+    super(`chain head ${location} is corrupt: ${reason}`, hint);
   }
 }
 

@@ -18,7 +18,7 @@ import {
 } from "./format.js";
 import type { SigningKey } from "./keys.js";
 import { Redactor } from "./redact.js";
-import type { EvidenceStore, StoredHead } from "./store.js";
+import { UnusableHeadError, type EvidenceStore, type StoredHead } from "./store.js";
 
 export interface SourceFile {
   path: string;
@@ -59,7 +59,7 @@ export async function writeBundle(
   options: { store: EvidenceStore; key: SigningKey; newChain?: boolean },
 ): Promise<{ location: string; digest: string; name: string }> {
   const { store } = options;
-  const head = options.newChain ? undefined : await readChainHead(store);
+  const head = options.newChain ? await requireNoChain(store) : await readChainHead(store);
   const previous = head ? { name: head.name, digest: head.digest } : null;
 
   const bundle = await buildBundle(input, options.key, previous);
@@ -68,26 +68,50 @@ export async function writeBundle(
   return { location, digest: bundle.digest, name: bundle.name };
 }
 
+/**
+ * Checks that a new chain would orphan nothing: the store has no head (returns null, so the head
+ * is created only if still absent), or only one that cannot be extended (returns undefined, so it
+ * is replaced). A store that cannot be read still fails, so an outage never starts a new chain.
+ */
+async function requireNoChain(store: EvidenceStore): Promise<null | undefined> {
+  let head: StoredHead;
+  try {
+    head = await readChainHead(store);
+  } catch (error) {
+    if (error instanceof MissingHeadError) return null;
+    if (error instanceof UnusableHeadError) return undefined;
+    throw error;
+  }
+  throw new Soc2Error("SOC2_USAGE", `evidence store ${store.describe()} already has a chain ending at ${head.name}, and --new-chain applies only when the store has no readable chain head`, {
+    hint: "Drop --new-chain to add this run to the existing chain. To start a chain for a new audit period, use a new store location.",
+  });
+}
+
+/** The store has no chain head at all: the one case besides an unusable head where --new-chain applies. */
+class MissingHeadError extends Soc2Error {}
+
 /** Reads the chain head and checks that the bundle it names is there, unaltered. */
 async function readChainHead(store: EvidenceStore): Promise<StoredHead> {
   const head = await store.readHead();
   if (head === null) {
-    throw new Soc2Error("SOC2_STORE_FAILED", `evidence store ${store.describe()} has no chain head (HEAD.json)`, {
+    throw new MissingHeadError("SOC2_STORE_FAILED", `evidence store ${store.describe()} has no chain head (HEAD.json)`, {
       hint: "If this is the first bundle of an audit period, pass --new-chain. Otherwise check the store location: a new chain here would hide the earlier bundles.",
     });
   }
 
   const bytes = await store.getBundle(head.name);
   if (bytes === null) {
-    throw new Soc2Error("SOC2_STORE_FAILED", `chain head names bundle ${head.name}, which is not in ${store.describe()}`, {
-      hint: "Restore the bundle, or pass --new-chain to start a new chain (soc2 evidence log shows the break).",
-    });
+    throw new UnusableHeadError(
+      `chain head names bundle ${head.name}, which is not in ${store.describe()}`,
+      "Restore the bundle, or pass --new-chain to start a new chain (soc2 evidence log shows the break).",
+    );
   }
   const actual = sha256Digest(bytes);
   if (actual !== head.digest) {
-    throw new Soc2Error("SOC2_STORE_FAILED", `bundle ${head.name} is ${actual}, but the chain head records ${head.digest}`, {
-      hint: "The head bundle was altered or replaced; run soc2 verify on it before extending the chain.",
-    });
+    throw new UnusableHeadError(
+      `bundle ${head.name} is ${actual}, but the chain head records ${head.digest}`,
+      "The head bundle was altered or replaced: restore it from a backup, or pass --new-chain to start a new chain (soc2 evidence log shows the break).",
+    );
   }
   return head;
 }

@@ -1,4 +1,4 @@
-import { stat, writeFile, readFile, mkdir, chmod } from "node:fs/promises";
+import { stat, writeFile, readFile, readdir, mkdir, chmod } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
@@ -202,6 +202,19 @@ describe("soc2 evidence pack", () => {
     expect(opened.policies).toEqual([{ path: "policies/access-control.md", content: "# Access control\n" }]);
     expect(opened.metadata.runId).toBe("ci-42");
     expect(opened.reportText.length).toBeGreaterThan(0);
+  });
+
+  it("rejects --new-chain when the store has a chain", async () => {
+    const { dir } = await workspace();
+    await writeFile(path.join(dir, "results.json"), JSON.stringify({ ...makeRun("2026-03-03T10:00:00.000Z", "2026-03-03T10:00:04.000Z"), controls: [] }));
+    await writeFile(path.join(dir, "snapshot.json"), JSON.stringify(makeSnapshot()));
+    const out = io(dir);
+    const args = ["evidence", "pack", "--from", "results.json", "--snapshot", "snapshot.json", "--signing-key", "signer.key", "--store", "store", "--new-chain"];
+    expect(await run(args, out.io)).toBe(2);
+    expect(out.stderr()).toContain(
+      `error: evidence store ${path.join(dir, "store")} already has a chain ending at 20260302T100000Z-run-2.tar.gz, and --new-chain applies only when the store has no readable chain head [SOC2_USAGE]`,
+    );
+    expect((await readdir(path.join(dir, "store"))).filter((name) => name.endsWith(".tar.gz"))).toHaveLength(2);
   });
 
   it("refuses to start a chain silently", async () => {

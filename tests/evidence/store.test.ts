@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, writeBundle } from "../../src/evidence/index.js";
@@ -64,18 +64,52 @@ describe("local evidence store", () => {
     expect((await verifyBundle(await readFile(written.location), key)).previous).toBeNull();
   });
 
+  it("rejects a new chain over a readable head", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
+    const refused = writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key, newChain: true });
+
+    await expect(refused).rejects.toThrow(
+      `evidence store ${dir} already has a chain ending at ${first.name}, and --new-chain applies only when the store has no readable chain head`,
+    );
+    await expect(refused).rejects.toMatchObject({ code: "SOC2_USAGE" });
+    expect(await store.listBundles()).toEqual([first.name]);
+    expect((await store.readHead())?.name).toBe(first.name);
+  });
+
+  it("starts a new chain over a head naming a missing bundle", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    await writeFile(path.join(dir, "HEAD.json"), JSON.stringify({ name: "20260101T000000Z-gone.tar.gz", digest: `sha256:${"0".repeat(64)}` }));
+    const written = await writeBundle(makeInput(), { store, key, newChain: true });
+    expect((await verifyBundle(await readFile(written.location), key)).previous).toBeNull();
+    expect((await store.readHead())?.name).toBe(written.name);
+  });
+
+  it("starts a new chain over a head naming an altered bundle", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
+    await writeFile(first.location, "replaced");
+    const written = await writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key, newChain: true });
+    expect((await store.readHead())?.name).toBe(written.name);
+  });
+
   it("never overwrites an existing bundle", async () => {
     const dir = await tempDir();
     const store = openStore({ kind: "local", path: "." }, dir, {});
-    await writeBundle(makeInput(), { store, key, newChain: true });
-    await expect(writeBundle(makeInput(), { store, key, newChain: true })).rejects.toThrow(`bundle 20260301T100000Z-run-1.tar.gz already exists in ${dir}`);
+    const first = await writeBundle(makeInput(), { store, key, newChain: true });
+    await rm(path.join(dir, "HEAD.json"));
+    await expect(writeBundle(makeInput(), { store, key, newChain: true })).rejects.toThrow(`bundle ${first.name} already exists in ${dir}`);
   });
 
   it("leaves no partial file when storing fails", async () => {
     const dir = await tempDir();
     const store = openStore({ kind: "local", path: "." }, dir, {});
     await writeBundle(makeInput(), { store, key, newChain: true });
-    await writeBundle(makeInput(), { store, key, newChain: true }).catch(() => undefined);
+    await rm(path.join(dir, "HEAD.json"));
+    await expect(writeBundle(makeInput(), { store, key, newChain: true })).rejects.toThrow("already exists");
     expect((await readdir(dir)).filter((name) => name.startsWith(".tmp-"))).toEqual([]);
   });
 });
@@ -147,6 +181,16 @@ describe("S3 evidence store", () => {
     } finally {
       s3.failWith = null;
     }
+  });
+
+  it("rejects a new chain over a readable head", async () => {
+    const bucket = s3.bucket("chained-evidence");
+    const store = openStore({ kind: "s3", bucket: "chained-evidence", prefix: "" }, "/", env);
+    const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
+    await expect(writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key, newChain: true })).rejects.toThrow(
+      `evidence store s3://chained-evidence already has a chain ending at ${first.name}`,
+    );
+    expect([...bucket.objects.keys()].sort()).toEqual([first.name, "HEAD.json"]);
   });
 
   it("fails when the bucket has no chain head", async () => {
