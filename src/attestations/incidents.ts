@@ -3,7 +3,8 @@ import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
 import { Soc2Error, type Problem } from "../errors.js";
-import { readYamlFile, zodProblems } from "../yaml-file.js";
+import { parseCalendarDate } from "../collectors/files/dates.js";
+import { locate, readYamlFile, zodProblems } from "../yaml-file.js";
 import { incidentRecordSchema, RESPONSE_TARGET_MINUTES, type IncidentRecord } from "./schema.js";
 import { writeAtomically } from "./store.js";
 
@@ -38,6 +39,15 @@ export async function readIncidents(dir: string): Promise<StoredIncident[]> {
       problems.push(...zodProblems(parsed, result.error));
       continue;
     }
+    const timeProblems = TIME_FIELDS.flatMap((field) => {
+      const value = result.data[field];
+      const problem = value === undefined ? undefined : timestampProblem(value);
+      return problem === undefined ? [] : [{ file, ...locate(parsed, [field]), field, message: problem }];
+    });
+    if (timeProblems.length > 0) {
+      problems.push(...timeProblems);
+      continue;
+    }
     incidents.push({ id: path.basename(name, path.extname(name)), file, record: result.data });
   }
 
@@ -48,6 +58,27 @@ export async function readIncidents(dir: string): Promise<StoredIncident[]> {
     });
   }
   return incidents;
+}
+
+const TIME_FIELDS = ["detected", "responded", "resolved"] as const;
+
+const ISO_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Checks that an ISO-8601 timestamp names a real moment. `Date.parse` rolls 2026-02-30 over to
+ * 2026-03-02 and accepts 24:00, so each part is checked against its range instead. Returns the
+ * problem, or undefined for a valid timestamp.
+ */
+export function timestampProblem(text: string): string | undefined {
+  const match = ISO_TIMESTAMP.exec(text);
+  if (!match) return `${text} is not an ISO-8601 timestamp with an offset, e.g. 2026-11-20T08:00:00Z`;
+
+  const [, date, hour, minute, second, , offsetHours, offsetMinutes] = match;
+  if (parseCalendarDate(date!) === undefined) return `${text} is not a real calendar date`;
+  const outOfRange = Number(hour) > 23 || Number(minute) > 59 || Number(second ?? 0) > 59
+    || Number(offsetHours ?? 0) > 23 || Number(offsetMinutes ?? 0) > 59;
+  if (outOfRange) return `${text} is not a real time of day`;
+  return undefined;
 }
 
 /** Whole minutes between two ISO timestamps, rounded up so 61 seconds counts as 2 minutes. */
@@ -71,8 +102,19 @@ export interface RecordIncidentOptions {
   now: Date;
 }
 
-/** Validates and writes one incident record; returns its path. */
+/**
+ * Validates and writes one incident record; returns its path. Every time must be a real moment
+ * no later than `now`, and the response and resolution cannot come before the detection.
+ */
 export async function recordIncident(options: RecordIncidentOptions): Promise<{ file: string; record: IncidentRecord }> {
+  const timeProblems = optionTimeProblems(options);
+  if (timeProblems.length > 0) {
+    throw new Soc2Error("SOC2_USAGE", "the incident was not recorded: invalid options", {
+      problems: timeProblems,
+      hint: "Write each time as ISO-8601 with an offset, e.g. 2026-11-20T08:00:00Z, no later than now.",
+    });
+  }
+
   const input = {
     severity: options.severity,
     detected: options.detected,
@@ -100,4 +142,20 @@ export async function recordIncident(options: RecordIncidentOptions): Promise<{ 
   await mkdir(options.incidentsDir, { recursive: true });
   await writeAtomically(file, text);
   return { file, record };
+}
+
+function optionTimeProblems(options: RecordIncidentOptions): Problem[] {
+  const times = { detected: options.detected, responded: options.responded, resolved: options.resolved };
+  const problems: Problem[] = [];
+  for (const field of TIME_FIELDS) {
+    const value = times[field];
+    if (value === undefined) continue;
+    const problem = timestampProblem(value);
+    if (problem !== undefined) {
+      problems.push({ file: "command line", field, message: problem });
+    } else if (Date.parse(value) > options.now.getTime()) {
+      problems.push({ file: "command line", field, message: `${value} is in the future (now is ${options.now.toISOString()})` });
+    }
+  }
+  return problems;
 }
