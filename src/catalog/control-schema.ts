@@ -1,12 +1,9 @@
 import { z } from "zod";
 
-export const TRUST_CATEGORIES = ["security", "availability", "processing-integrity", "confidentiality", "privacy"] as const;
-export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
-export const FREQUENCIES = ["continuous", "daily", "weekly", "monthly", "quarterly", "annual"] as const;
+import { FREQUENCIES, SEVERITIES, TRUST_CATEGORIES } from "./constants.js";
 
-export type TrustCategory = (typeof TRUST_CATEGORIES)[number];
-export type Severity = (typeof SEVERITIES)[number];
-export type Frequency = (typeof FREQUENCIES)[number];
+export { FREQUENCIES, SEVERITIES, TRUST_CATEGORIES };
+export type { Frequency, Severity, TrustCategory } from "./constants.js";
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be lowercase letters, digits and hyphens");
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a calendar date YYYY-MM-DD")

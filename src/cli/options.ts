@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "commander";
-import { SEVERITIES, type Severity } from "../catalog/control-schema.js";
+import { SEVERITIES, type Severity } from "../catalog/constants.js";
 import type { CliIO } from "./context.js";
 
 export function parseSeverity(value: string): Severity {

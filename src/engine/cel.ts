@@ -12,6 +12,8 @@ export interface CompiledExpression {
   source: string;
   /** Paths under `resource` the expression reads, e.g. `rlsEnabled`, `publicAccessBlock.allBlocked`. */
   fieldsRead: string[];
+  /** False when the expression never names `resource`, so its value is the same for every resource. */
+  readsResource: boolean;
   evaluate(bindings: Record<string, unknown>): EvaluationOutcome;
 }
 
@@ -55,12 +57,14 @@ export function compileExpression(source: string, scope: CompileScope): CompileR
   const program = plan(env, parsed) as Program;
   const guards = fallibleOperands(parsed.expr, checker.fallible).map((operand) => plan(env, operand) as Program);
   const fieldsRead = [...new Set(resourcePaths(parsed.expr))].sort();
+  const readsResource = namesVariable(parsed.expr, "resource");
 
   return {
     issues: [],
     compiled: {
       source,
       fieldsRead,
+      readsResource,
       evaluate(bindings) {
         const value = program(bindings);
         if (isCelError(value)) return { ok: false, error: value.message };
@@ -104,6 +108,11 @@ function resourcePaths(expr: Expr): string[] {
   };
   visit(expr);
   return paths;
+}
+
+function namesVariable(expr: Expr, name: string): boolean {
+  if (expr.exprKind.case === "identExpr") return expr.exprKind.value.name === name;
+  return children(expr).some((child) => namesVariable(child, name));
 }
 
 function selectChain(expr: Expr): string[] | undefined {

@@ -1,8 +1,8 @@
-import type { LoadedControl } from "../catalog/load.js";
+import type { CompiledAssertion, LoadedControl } from "../catalog/load.js";
 import type { ObjectType } from "../collectors/schema.js";
 import type { CollectorRecord, Snapshot } from "../collectors/snapshot.js";
 import type { Resource } from "../collectors/types.js";
-import { celTimestamp, fromJson, toCelValue } from "./cel.js";
+import { celTimestamp, fromJson, toCelValue, type EvaluationOutcome } from "./cel.js";
 import { evaluateManual } from "./manual.js";
 import type { ControlResult, Finding } from "./types.js";
 
@@ -127,7 +127,10 @@ function judgeResources(
   }
 
   const resources = outcomes.flatMap((outcome) => ("selected" in outcome ? [outcome.selected.value] : []));
-  const findings = outcomes.map((outcome) => ("finding" in outcome ? outcome.finding : judgeOne(control, outcome.selected, resources, params, now)));
+  // A set-level assertion that never names `resource` has one value for the whole set: it is
+  // evaluated once, not once per resource.
+  const setLevel = new Map<CompiledAssertion, EvaluationOutcome>();
+  const findings = outcomes.map((outcome) => ("finding" in outcome ? outcome.finding : judgeOne(control, outcome.selected, resources, params, now, setLevel)));
 
   if (wanted) {
     const present = new Set(prepared.map((item) => item.resource.id));
@@ -145,10 +148,15 @@ function judgeOne(
   resources: Array<Record<string, unknown>>,
   params: unknown,
   now: unknown,
+  setLevel: Map<CompiledAssertion, EvaluationOutcome>,
 ): Finding {
   const bindings = { resource: item.value, resources, params, now };
   for (const assertion of control.assertions) {
-    const outcome = assertion.expression.evaluate(bindings);
+    let outcome = setLevel.get(assertion);
+    if (!outcome) {
+      outcome = assertion.expression.evaluate(bindings);
+      if (!assertion.expression.readsResource) setLevel.set(assertion, outcome);
+    }
     const fields = pick(item.resource, assertion.expression.fieldsRead);
     if (!outcome.ok) {
       return { resource: item.resource.id, status: "error", message: `evaluation failed: ${outcome.error}`, assertion: assertion.expression.source, fields };

@@ -150,6 +150,20 @@ describe("evaluateControls", () => {
     expect(result.findings[0]).toMatchObject({ status: "fail", message: "retention below minimum", fields: { retentionDays: 7 } });
   });
 
+  it("evaluates a set-level assertion once per control", () => {
+    const loaded = control({}, [{ expr: "size(resources.filter(r, r.encrypted)) >= 2", message: "too few encrypted" }]);
+    expect(loaded.assertions[0]!.expression.readsResource).toBe(false);
+    let calls = 0;
+    const original = loaded.assertions[0]!.expression.evaluate;
+    loaded.assertions[0]!.expression.evaluate = (bindings) => {
+      calls++;
+      return original(bindings);
+    };
+    const result = evaluateOne(loaded, snapshot({ status: "ok", resources: [db("a"), db("b"), db("c", { encrypted: false })] }));
+    expect(result.status).toBe("pass");
+    expect(calls).toBe(1);
+  });
+
   it("marks a failure before effective_from as warning only", () => {
     const result = evaluateOne(control({ effective_from: "2027-01-01" }), snapshot({ status: "ok", resources: [db("a", { encrypted: false })] }));
     expect(result.status).toBe("fail");

@@ -1,5 +1,5 @@
 import { Option } from "commander";
-import { SEVERITIES } from "../../catalog/control-schema.js";
+import { SEVERITIES } from "../../catalog/constants.js";
 import { collectList, parseInstant, parseSeverity } from "../options.js";
 import type { DefineCommand } from "./index.js";
 
