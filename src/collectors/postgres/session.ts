@@ -49,7 +49,40 @@ interface Connection {
   origin: string;
 }
 
+/** The `sslmode` values libpq documents, plus `no-verify` from pg (pg-connection-string 2.x). */
+const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full", "no-verify"];
+
+/**
+ * Rejects a connection string that is not a postgres:// or postgresql:// URL, or that names an
+ * unknown `sslmode`. pg would read a bare word as a host name and fail later with a DNS error
+ * such as `ENOTFOUND`. The messages name where the string came from, never the string itself,
+ * because it usually contains a password.
+ */
+function checkConnectionString(connectionString: string, origin: string): void {
+  const example = "e.g. postgresql://soc2_reader:PASSWORD@HOST:5432/DATABASE?sslmode=verify-full";
+  let url: URL;
+  try {
+    url = new URL(connectionString);
+  } catch {
+    throw new CollectorError("SOC2_CONNECTION_STRING_INVALID", `the PostgreSQL connection string in ${origin} is not a valid URL; write it as ${example}`);
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new CollectorError("SOC2_CONNECTION_STRING_INVALID", `the PostgreSQL connection string in ${origin} must start with postgres:// or postgresql://, ${example}`);
+  }
+
+  const sslmodes = url.searchParams.getAll("sslmode");
+  if (sslmodes.some((mode) => !SSL_MODES.includes(mode))) {
+    throw new CollectorError("SOC2_CONNECTION_STRING_INVALID", `the PostgreSQL connection string in ${origin} has an unknown sslmode; use one of ${SSL_MODES.join(", ")}`);
+  }
+}
+
 function resolveConnection(config: PostgresConfig, env: Readonly<Record<string, string | undefined>>): Connection {
+  const connection = connectionFromConfig(config, env);
+  checkConnectionString(connection.connectionString, connection.origin);
+  return connection;
+}
+
+function connectionFromConfig(config: PostgresConfig, env: Readonly<Record<string, string | undefined>>): Connection {
   if (config.url !== undefined) {
     if (config.password_env === undefined) return { connectionString: config.url, origin: "sources.postgres.url" };
     const password = env[config.password_env];

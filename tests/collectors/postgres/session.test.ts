@@ -97,6 +97,46 @@ describe("postgres session", () => {
     await close();
   });
 
+  it.each([
+    ["a bare word", "Hunter2SECRETpw", "DATABASE_URL"],
+    ["another scheme", "mysql://soc2_reader:Hunter2SECRETpw@127.0.0.1/platform", "DATABASE_URL"],
+    ["an unknown sslmode", "postgresql://soc2_reader:Hunter2SECRETpw@127.0.0.1:1/platform?sslmode=verify", "DATABASE_URL"],
+    ["an empty sslmode", "postgresql://soc2_reader:Hunter2SECRETpw@127.0.0.1:1/platform?sslmode=", "DATABASE_URL"],
+  ])("rejects %s in the connection string without printing it", async (_case, value, variable) => {
+    const { ctx, close } = collectContext({ env: { [variable]: value } });
+    const error = await tablesCollector.collect(ctx).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: "CollectorError", code: "SOC2_CONNECTION_STRING_INVALID" });
+    expect((error as Error).message).toContain(variable);
+    expect((error as Error).message).not.toContain("Hunter2SECRETpw");
+    expect((error as Error).message).not.toContain("ENOTFOUND");
+    await close();
+  });
+
+  it("names the sslmode values it accepts", async () => {
+    const { ctx, close } = collectContext({ env: { PLATFORM_DB: "postgresql://127.0.0.1:1/platform?sslmode=strict" }, source: { url_env: "PLATFORM_DB" } });
+    const error = await tablesCollector.collect(ctx).catch((caught: unknown) => caught);
+    expect((error as Error).message).toBe("the PostgreSQL connection string in PLATFORM_DB has an unknown sslmode; use one of disable, allow, prefer, require, verify-ca, verify-full, no-verify");
+    await close();
+  });
+
+  it("rejects an unknown sslmode in url", async () => {
+    const { ctx, close } = collectContext({ env: { SOC2_DB_PASSWORD: "Hunter2SECRETpw" }, source: { url: "postgresql://soc2_reader@127.0.0.1:1/platform?sslmode=on", password_env: "SOC2_DB_PASSWORD" } });
+    const error = await tablesCollector.collect(ctx).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "SOC2_CONNECTION_STRING_INVALID", message: expect.stringContaining("sources.postgres.url") });
+    expect((error as Error).message).not.toContain("Hunter2SECRETpw");
+    await close();
+  });
+
+  it("connects with sslmode disable or no-verify", async () => {
+    for (const mode of ["disable", "no-verify"]) {
+      const url = new URL(postgresServer().readerUrl);
+      url.searchParams.set("sslmode", mode);
+      const { ctx, close } = collectContext({ env: { DATABASE_URL: url.toString() } });
+      expect((await tablesCollector.collect(ctx)).resources.length).toBeGreaterThan(0);
+      await close();
+    }
+  });
+
   it("shares one connection between collectors of a run", async () => {
     const { ctx, close } = collectContext();
     const [tables, roles] = await Promise.all([tablesCollector.collect(ctx), rolesCollector.collect(ctx)]);
