@@ -11,6 +11,7 @@ export interface ChainEntry {
   /** Null for the first bundle of a chain, and for a bundle that could not be read. */
   previous: ChainLink | null;
   startedAt: string | null;
+  finishedAt: string | null;
   /** Reason the bundle failed verification, or null when it verified. */
   invalid: string | null;
 }
@@ -46,7 +47,8 @@ export function isIntegrityProblem(problem: ChainProblem): boolean {
  * - altered: a bundle's digest differs from the one recorded for it
  * - invalid: a bundle fails verification
  * - forked: two bundles claim the same previous bundle
- * - reordered: a bundle started no later than its predecessor
+ * - reordered: a bundle started no later than its predecessor, and its run ended before the
+ *   predecessor's began (runs that overlap in time land in whichever order they finish)
  * - unlinked: the head does not reach a bundle
  * - gap: more than `maxGapDays` between consecutive runs
  */
@@ -83,14 +85,14 @@ export async function inspectChain(store: EvidenceStore, options: { publicKey: K
 
 async function readEntry(store: EvidenceStore, name: string, publicKey: KeyObject | null): Promise<ChainEntry> {
   const bytes = await store.getBundle(name);
-  if (bytes === null) return { name, digest: "", previous: null, startedAt: null, invalid: "it disappeared while the store was read" };
+  if (bytes === null) return { name, digest: "", previous: null, startedAt: null, finishedAt: null, invalid: "it disappeared while the store was read" };
   const digest = sha256Digest(bytes);
   try {
     const bundle = await verifyBundleBytes(bytes, { publicKey, fileName: name });
-    return { name, digest, previous: bundle.previous, startedAt: bundle.metadata.startedAt, invalid: null };
+    return { name, digest, previous: bundle.previous, startedAt: bundle.metadata.startedAt, finishedAt: bundle.metadata.finishedAt, invalid: null };
   } catch (error) {
     if (!(error instanceof BundleRejected)) throw error;
-    return { name, digest, previous: null, startedAt: null, invalid: error.reason };
+    return { name, digest, previous: null, startedAt: null, finishedAt: null, invalid: error.reason };
   }
 }
 
@@ -143,6 +145,7 @@ function findTimeProblems(chain: ChainEntry[], maxGapDays: number, problems: Cha
     if (before.startedAt === null || after.startedAt === null) continue;
     const days = (Date.parse(after.startedAt) - Date.parse(before.startedAt)) / 86_400_000;
     if (days <= 0) {
+      if (after.finishedAt !== null && Date.parse(after.finishedAt) > Date.parse(before.startedAt)) continue;
       problems.push({ kind: "reordered", bundle: after.name, message: `${after.name} (started ${after.startedAt}) follows ${before.name}, which started later (${before.startedAt})` });
     } else if (days > maxGapDays) {
       problems.push({ kind: "gap", bundle: after.name, message: `${days.toFixed(1)} days between ${before.name} and ${after.name} (more than ${maxGapDays})` });

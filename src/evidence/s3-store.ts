@@ -1,4 +1,5 @@
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
   ListObjectsV2Command,
@@ -9,7 +10,7 @@ import {
 import { createHash } from "node:crypto";
 import { Soc2Error } from "../errors.js";
 import { HEAD_NAME, isBundleName, type ChainLink } from "./format.js";
-import { CorruptHeadError, parseHead, storeFailed, type EvidenceStore, type StoreConfig, type StoredHead } from "./store.js";
+import { CorruptHeadError, HeadChangedError, parseHead, storeFailed, type EvidenceStore, type StoreConfig, type StoredHead } from "./store.js";
 
 type S3Config = Extract<StoreConfig, { kind: "s3" }>;
 
@@ -78,11 +79,10 @@ export class S3Store implements EvidenceStore {
         }),
       );
     } catch (error) {
-      if (errorName(error) === "PreconditionFailed") {
-        throw new Soc2Error("SOC2_STORE_FAILED", `chain head in ${this.describe()} changed while this bundle was written`, {
-          hint: "Another run extended the chain at the same time; soc2 evidence log shows the fork.",
-        });
-      }
+      // S3 answers 412 when the condition fails and 409 ConditionalRequestConflict when another
+      // conditional write of the same key is in progress; either way another run moved the head.
+      const name = errorName(error);
+      if (name === "PreconditionFailed" || name === "ConditionalRequestConflict") throw new HeadChangedError(this.describe());
       throw storeFailed(this.describe(), `writing ${HEAD_NAME}`, error);
     }
   }
@@ -113,6 +113,14 @@ export class S3Store implements EvidenceStore {
       throw storeFailed(this.describe(), `storing ${name}`, error);
     }
     return `s3://${this.config.bucket}/${this.prefix}${name}`;
+  }
+
+  async deleteBundle(name: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.prefix + name }));
+    } catch (error) {
+      throw storeFailed(this.describe(), `deleting ${name}`, error);
+    }
   }
 
   async getBundle(name: string): Promise<Buffer | null> {

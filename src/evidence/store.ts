@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/schema.js";
 import { Soc2Error } from "../errors.js";
 import { HEAD_NAME, isBundleName, type ChainLink } from "./format.js";
@@ -27,6 +28,12 @@ export interface EvidenceStore {
   writeHead(head: ChainLink, replacing: StoredHead | null | undefined): Promise<void>;
   /** Stores a bundle under a new name; an existing name is never overwritten. Returns its location. */
   putBundle(name: string, bytes: Uint8Array): Promise<string>;
+  /**
+   * Removes a bundle this run stored but could not link into the chain. A missing bundle is not an
+   * error. On an S3 bucket with versioning (Object Lock implies it) this adds a delete marker, and
+   * the bundle's version stays under its retention.
+   */
+  deleteBundle(name: string): Promise<void>;
   /** A bundle's bytes, or null when the store has no such bundle. */
   getBundle(name: string): Promise<Buffer | null>;
   /** Names of every bundle in the store, sorted. */
@@ -35,13 +42,27 @@ export interface EvidenceStore {
 
 export type StoreConfig = Config["evidence"]["store"];
 
+/** Lock file beside HEAD.json in a local store, present while one run updates the head. */
+const HEAD_LOCK_NAME = "HEAD.json.lock";
+/** How long a run waits for another run's head update; an update takes milliseconds. */
+const HEAD_LOCK_WAIT_MS = 5_000;
+
 /**
- * A chain head that exists but cannot be extended: corrupt, naming a missing or altered bundle, or
- * (for a signed head) not verifying. Only such a head may be replaced by a new chain.
+ * A chain head that exists but cannot be extended: corrupt, or naming a missing or altered bundle.
+ * Only such a head may be replaced by a new chain.
  */
 export class UnusableHeadError extends Soc2Error {
   constructor(message: string, hint: string) {
     super("SOC2_STORE_FAILED", message, { hint });
+  }
+}
+
+/** The chain head was not the one a conditional head update expected: another run moved it. */
+export class HeadChangedError extends Soc2Error {
+  constructor(location: string) {
+    super("SOC2_STORE_FAILED", `chain head in ${location} changed while this bundle was written`, {
+      hint: "Another run extended the chain at the same time. Run again.",
+    });
   }
 }
 
@@ -106,23 +127,48 @@ export class LocalStore implements EvidenceStore {
     return head;
   }
 
+  /**
+   * Compares and replaces the head while holding HEAD.json.lock (created with O_EXCL), so runs on
+   * one machine or one shared file system update it one at a time.
+   */
   async writeHead(head: ChainLink, replacing: StoredHead | null | undefined): Promise<void> {
-    // NOTE: the compare and the rename are two steps, so two local runs at the same instant can
-    // still both pass the check. The S3 store makes the same check atomic with If-Match.
-    if (replacing !== undefined) {
-      const current = await this.readHead();
-      if ((current?.digest ?? null) !== (replacing?.digest ?? null)) {
-        throw new Soc2Error("SOC2_STORE_FAILED", `chain head in ${this.dir} changed while this bundle was written`, {
-          hint: "Another run extended the chain at the same time; soc2 evidence log shows the fork.",
-        });
-      }
-    }
     const temp = await this.writeTemp(`${JSON.stringify({ name: head.name, digest: head.digest }, null, 2)}\n`);
+    const release = await this.lockHead().catch(async (error: unknown) => {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    });
     try {
+      if (replacing !== undefined) {
+        const current = await this.readHead();
+        if ((current?.digest ?? null) !== (replacing?.digest ?? null)) throw new HeadChangedError(this.dir);
+      }
       await rename(temp, path.join(this.dir, HEAD_NAME));
     } catch (error) {
       await unlink(temp).catch(() => undefined);
+      if (error instanceof Soc2Error) throw error;
       throw storeFailed(this.dir, `writing ${HEAD_NAME}`, error);
+    } finally {
+      await release();
+    }
+  }
+
+  /** Creates the head lock, waiting up to `HEAD_LOCK_WAIT_MS` for another run to release it. */
+  private async lockHead(): Promise<() => Promise<void>> {
+    const lock = path.join(this.dir, HEAD_LOCK_NAME);
+    const deadline = Date.now() + HEAD_LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        await (await open(lock, "wx", 0o644)).close();
+        return () => unlink(lock).catch(() => undefined);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw storeFailed(this.dir, `creating ${HEAD_LOCK_NAME}`, error);
+      }
+      if (Date.now() >= deadline) {
+        throw new Soc2Error("SOC2_STORE_FAILED", `chain head in ${this.dir} is locked: ${HEAD_LOCK_NAME} still exists after ${HEAD_LOCK_WAIT_MS / 1000} s`, {
+          hint: `Another run is updating the chain head. If no run is in progress (a run was killed mid-update), delete ${lock}.`,
+        });
+      }
+      await sleep(10 + Math.random() * 40);
     }
   }
 
@@ -142,6 +188,14 @@ export class LocalStore implements EvidenceStore {
       await unlink(temp).catch(() => undefined);
     }
     return target;
+  }
+
+  async deleteBundle(name: string): Promise<void> {
+    try {
+      await unlink(path.join(this.dir, name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw storeFailed(this.dir, `deleting ${name}`, error);
+    }
   }
 
   async getBundle(name: string): Promise<Buffer | null> {
@@ -210,6 +264,9 @@ class LazyS3Store implements EvidenceStore {
   }
   async putBundle(name: string, bytes: Uint8Array) {
     return (await this.store()).putBundle(name, bytes);
+  }
+  async deleteBundle(name: string) {
+    return (await this.store()).deleteBundle(name);
   }
   async getBundle(name: string) {
     return (await this.store()).getBundle(name);

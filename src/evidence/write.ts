@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Snapshot } from "../collectors/snapshot.js";
 import type { RunResult } from "../engine/types.js";
 import { Soc2Error } from "../errors.js";
@@ -18,7 +19,7 @@ import {
 } from "./format.js";
 import type { SigningKey } from "./keys.js";
 import { Redactor } from "./redact.js";
-import { UnusableHeadError, type EvidenceStore, type StoredHead } from "./store.js";
+import { HeadChangedError, UnusableHeadError, type EvidenceStore, type StoredHead } from "./store.js";
 
 export interface SourceFile {
   path: string;
@@ -50,22 +51,60 @@ export interface BuiltBundle {
   digest: string;
 }
 
+/** Times a run rebuilds its bundle on a new head after another run moved the head first. */
+export const HEAD_UPDATE_ATTEMPTS = 5;
+
 /**
  * Packs and signs a bundle, stores it, then moves the chain head to it. The head moves only after
- * the bundle is stored, so a failed write leaves the chain as it was.
+ * the bundle is stored, so a failed write leaves the chain as it was. When another run moves the
+ * head first, this run removes its bundle and rebuilds it on the new head (only previous.json and
+ * the signature change). It tries up to `HEAD_UPDATE_ATTEMPTS` times, so concurrent runs land one
+ * after another instead of forking the chain.
  */
 export async function writeBundle(
   input: BundleInput,
   options: { store: EvidenceStore; key: SigningKey; newChain?: boolean },
 ): Promise<{ location: string; digest: string; name: string }> {
   const { store } = options;
-  const head = options.newChain ? await requireNoChain(store) : await readChainHead(store);
-  const previous = head ? { name: head.name, digest: head.digest } : null;
+  for (let attempt = 1; ; attempt++) {
+    // A retry follows the head another run just wrote, even under --new-chain: that run may
+    // have started the chain this run was asked to start.
+    const head = options.newChain && attempt === 1 ? await requireNoChain(store) : await readChainHead(store);
+    const previous = head ? { name: head.name, digest: head.digest } : null;
 
-  const bundle = await buildBundle(input, options.key, previous);
-  const location = await store.putBundle(bundle.name, bundle.bytes);
-  await store.writeHead({ name: bundle.name, digest: bundle.digest }, head);
-  return { location, digest: bundle.digest, name: bundle.name };
+    const bundle = await buildBundle(input, options.key, previous);
+    const location = await store.putBundle(bundle.name, bundle.bytes);
+    try {
+      await store.writeHead({ name: bundle.name, digest: bundle.digest }, head);
+      return { location, digest: bundle.digest, name: bundle.name };
+    } catch (error) {
+      if (!(error instanceof HeadChangedError)) throw error;
+      await removeUnlinkedBundle(store, bundle.name, error);
+      if (attempt === HEAD_UPDATE_ATTEMPTS) {
+        throw new Soc2Error("SOC2_STORE_FAILED", `chain head in ${store.describe()} changed while this bundle was written, ${attempt} times in a row. Bundle ${bundle.name} was removed, so the chain has no trace of this run`, {
+          hint: "Other runs are extending the chain at the same time. Run again once they have finished.",
+          cause: error,
+        });
+      }
+      await sleep(25 + Math.random() * 100 * attempt);
+    }
+  }
+}
+
+/**
+ * Deletes a bundle whose head update lost a race: no head names it, and leaving it would fork the
+ * chain. When the delete fails, the error names the bundle left behind.
+ */
+async function removeUnlinkedBundle(store: EvidenceStore, name: string, lostRace: HeadChangedError): Promise<void> {
+  try {
+    await store.deleteBundle(name);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Soc2Error("SOC2_STORE_FAILED", `${lostRace.message}, and removing the bundle failed, so ${name} is left in ${store.describe()} off the chain (${reason})`, {
+      hint: `soc2 evidence log reports ${name} as unlinked and as a fork. Delete it once the store allows it (an Object Lock retention or a missing s3:DeleteObject permission prevents it), then run again.`,
+      cause: error,
+    });
+  }
 }
 
 /**

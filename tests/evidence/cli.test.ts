@@ -156,6 +156,15 @@ describe("soc2 evidence log", () => {
     expect(out.stdout()).toContain(`reordered: 20260201T100000Z-run-fork.tar.gz (started 2026-02-01T10:00:00Z) follows ${first.name}, which started later (2026-03-01T10:00:00Z)`);
   });
 
+  it("accepts overlapping runs in either order", async () => {
+    const { dir, store, key } = await workspace();
+    await writeBundle(makeInput({ runId: "run-late", startedAt: "2026-03-03T10:00:02Z" }), { store, key });
+    await writeBundle(makeInput({ runId: "run-early", startedAt: "2026-03-03T10:00:00Z" }), { store, key });
+    const out = io(dir);
+    expect(await run(["evidence", "log", "--store", "store", "--key", "signer.pub"], out.io)).toBe(0);
+    expect(out.stdout()).toContain("4 bundles, chain intact");
+  });
+
   it("flags a gap in time and exits 1", async () => {
     const dir = await tempDir();
     await run(["keygen", "--out", "signer"], io(dir).io);

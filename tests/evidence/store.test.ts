@@ -2,11 +2,41 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore, writeBundle } from "../../src/evidence/index.js";
+import { inspectChain, openStore, writeBundle, type EvidenceStore } from "../../src/evidence/index.js";
+import { HeadChangedError } from "../../src/evidence/store.js";
+import { HEAD_UPDATE_ATTEMPTS } from "../../src/evidence/write.js";
 import { FakeS3 } from "../fakes/s3-store/server.js";
+import { DeletingS3Proxy } from "./s3-delete-proxy.js";
 import { makeInput, makeKey, tempDir, verifyBundle } from "./fixtures.js";
 
 const key = makeKey();
+
+/** A store on which every head update loses the race to another run, recording each delete. */
+function alwaysRacedStore(inner: EvidenceStore): EvidenceStore & { deleted: string[] } {
+  const deleted: string[] = [];
+  return {
+    deleted,
+    describe: () => inner.describe(),
+    readHead: () => inner.readHead(),
+    writeHead: async () => {
+      throw new HeadChangedError(inner.describe());
+    },
+    putBundle: (name, bytes) => inner.putBundle(name, bytes),
+    deleteBundle: async (name) => {
+      deleted.push(name);
+      await inner.deleteBundle(name);
+    },
+    getBundle: (name) => inner.getBundle(name),
+    listBundles: () => inner.listBundles(),
+  };
+}
+
+/** Inputs of `count` runs started a tenth of a second apart, so all of them overlap in time. */
+function concurrentInputs(count: number) {
+  return Array.from({ length: count }, (_, index) =>
+    makeInput({ runId: `ci-${index + 1}`, startedAt: new Date(Date.parse("2026-03-02T10:00:00Z") + index * 100).toISOString() }),
+  );
+}
 
 describe("local evidence store", () => {
   it("refuses a first bundle without --new-chain", async () => {
@@ -114,15 +144,60 @@ describe("local evidence store", () => {
   });
 });
 
+describe("concurrent runs on a local store", () => {
+  it("land one after another on the chain", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
+    const written = await Promise.all(concurrentInputs(HEAD_UPDATE_ATTEMPTS).map((input) => writeBundle(input, { store, key })));
+
+    const report = await inspectChain(store, { publicKey: key.publicKey, maxGapDays: 7 });
+    expect(report.problems).toEqual([]);
+    expect(report.unlinked).toEqual([]);
+    expect(report.chain.map((entry) => entry.name).sort()).toEqual([first.name, ...written.map((bundle) => bundle.name)].sort());
+    expect((await readdir(dir)).filter((name) => !name.endsWith(".tar.gz"))).toEqual(["HEAD.json"]);
+  });
+
+  it("leave no orphan when some run out of attempts", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
+    const outcomes = await Promise.allSettled(concurrentInputs(12).map((input) => writeBundle(input, { store, key })));
+
+    for (const outcome of outcomes) {
+      if (outcome.status === "rejected") expect(String(outcome.reason)).toMatch(/changed while this bundle was written, 5 times in a row\. Bundle \S+ was removed/);
+    }
+    const landed = outcomes.filter((outcome) => outcome.status === "fulfilled").length;
+    const report = await inspectChain(store, { publicKey: key.publicKey, maxGapDays: 7 });
+    expect(report.problems).toEqual([]);
+    expect(report.chain).toHaveLength(landed + 1);
+    expect(await store.listBundles()).toHaveLength(landed + 1);
+  });
+
+  it("removes its bundle after the last attempt", async () => {
+    const dir = await tempDir();
+    const inner = openStore({ kind: "local", path: "." }, dir, {});
+    const first = await writeBundle(makeInput({ runId: "run-1" }), { store: inner, key, newChain: true });
+    const store = alwaysRacedStore(inner);
+
+    await expect(writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key })).rejects.toThrow(
+      `chain head in ${dir} changed while this bundle was written, ${HEAD_UPDATE_ATTEMPTS} times in a row. Bundle 20260302T100000Z-run-2.tar.gz was removed, so the chain has no trace of this run`,
+    );
+    expect(store.deleted).toEqual(Array(HEAD_UPDATE_ATTEMPTS).fill("20260302T100000Z-run-2.tar.gz"));
+    expect(await inner.listBundles()).toEqual([first.name]);
+  });
+});
+
 describe("S3 evidence store", () => {
   const s3 = new FakeS3();
+  const proxy = new DeletingS3Proxy(s3);
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    const endpoint = await s3.start();
+    const endpoint = await proxy.start();
     env = { AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: "AKIDFAKEFAKEFAKE", AWS_SECRET_ACCESS_KEY: "fake-secret", AWS_REGION: "eu-west-1", AWS_EC2_METADATA_DISABLED: "true" };
   });
-  afterAll(() => s3.stop());
+  afterAll(() => proxy.stop());
 
   it("writes bundles with a SHA-256 checksum and an Object Lock retention", async () => {
     const bucket = s3.bucket("locked-evidence", { objectLock: { enabled: true, defaultMode: "GOVERNANCE", defaultDays: 1 } });
@@ -208,5 +283,59 @@ describe("S3 evidence store", () => {
     await expect(store.writeHead({ name: first.name, digest: first.digest }, head)).rejects.toThrow(
       "chain head in s3://race-evidence changed while this bundle was written",
     );
+  });
+
+  it("lands concurrent runs one after another", async () => {
+    s3.bucket("busy-evidence", { objectLock: { enabled: true, defaultMode: "COMPLIANCE", defaultDays: 1 } });
+    const store = openStore({ kind: "s3", bucket: "busy-evidence", prefix: "soc2", retention_days: 30 }, "/", env);
+    const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
+    const written = await Promise.all(concurrentInputs(HEAD_UPDATE_ATTEMPTS).map((input) => writeBundle(input, { store, key })));
+
+    const report = await inspectChain(store, { publicKey: key.publicKey, maxGapDays: 7 });
+    expect(report.problems).toEqual([]);
+    expect(report.chain.map((entry) => entry.name).sort()).toEqual([first.name, ...written.map((bundle) => bundle.name)].sort());
+  });
+
+  it("hides a locked bundle that lost every race behind a delete marker", async () => {
+    s3.bucket("raced-evidence", { objectLock: { enabled: true, defaultMode: "COMPLIANCE", defaultDays: 1 } });
+    const inner = openStore({ kind: "s3", bucket: "raced-evidence", prefix: "", retention_days: 30 }, "/", env);
+    const first = await writeBundle(makeInput({ runId: "run-1" }), { store: inner, key, newChain: true });
+
+    const store = alwaysRacedStore(inner);
+    await expect(writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key })).rejects.toThrow(
+      `${HEAD_UPDATE_ATTEMPTS} times in a row. Bundle 20260302T100000Z-run-2.tar.gz was removed`,
+    );
+    expect(proxy.deletes.filter((entry) => entry === "/raced-evidence/20260302T100000Z-run-2.tar.gz")).toHaveLength(HEAD_UPDATE_ATTEMPTS);
+    expect(proxy.noncurrent.get("raced-evidence/20260302T100000Z-run-2.tar.gz")?.lockMode).toBe("COMPLIANCE");
+    const report = await inspectChain(inner, { publicKey: key.publicKey, maxGapDays: 7 });
+    expect(report.problems).toEqual([]);
+    expect(report.chain.map((entry) => entry.name)).toEqual([first.name]);
+  });
+
+  it("names the bundle it could not remove", async () => {
+    const bucket = s3.bucket("no-delete-evidence");
+    const inner = openStore({ kind: "s3", bucket: "no-delete-evidence", prefix: "" }, "/", env);
+    await writeBundle(makeInput({ runId: "run-1" }), { store: inner, key, newChain: true });
+
+    proxy.denyDelete = true;
+    try {
+      await expect(writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store: alwaysRacedStore(inner), key })).rejects.toThrow(
+        "chain head in s3://no-delete-evidence changed while this bundle was written, and removing the bundle failed, so 20260302T100000Z-run-2.tar.gz is left in s3://no-delete-evidence off the chain (evidence store s3://no-delete-evidence: deleting 20260302T100000Z-run-2.tar.gz failed (AccessDenied: not authorized to perform: s3:DeleteObject))",
+      );
+    } finally {
+      proxy.denyDelete = false;
+    }
+    expect(bucket.objects.has("20260302T100000Z-run-2.tar.gz")).toBe(true);
+  });
+
+  it("treats a conflicting concurrent head write as a lost race", async () => {
+    const store = openStore({ kind: "s3", bucket: "race-evidence", prefix: "" }, "/", env);
+    const head = (await store.readHead())!;
+    s3.failWith = { status: 409, code: "ConditionalRequestConflict" };
+    try {
+      await expect(store.writeHead({ name: head.name, digest: head.digest }, head)).rejects.toBeInstanceOf(HeadChangedError);
+    } finally {
+      s3.failWith = null;
+    }
   });
 });
