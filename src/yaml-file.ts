@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { Document, isNode, LineCounter, parseDocument, type Node } from "yaml";
 import type { z } from "zod";
 import type { Problem } from "./errors.js";
+import { decodeUtf8, invalidUtf8Message } from "./utf8.js";
 
 /** Input files larger than this are rejected before parsing; controls and configs are small. */
 export const MAX_YAML_BYTES = 1024 * 1024;
@@ -17,13 +18,18 @@ export interface ParsedYaml {
   lines: LineCounter;
 }
 
-/** Reads and parses one YAML file; every syntax problem is returned, none thrown. */
+/**
+ * Reads and parses one YAML file; every syntax problem is returned, none thrown. The file must be
+ * UTF-8, and a leading byte order mark is dropped.
+ */
 export async function readYamlFile(file: string, displayName = file): Promise<{ parsed?: ParsedYaml; problems: Problem[] }> {
   const info = await stat(file);
   if (info.size > MAX_YAML_BYTES) {
     return { problems: [{ file: displayName, message: `file is ${info.size} bytes, over the ${MAX_YAML_BYTES}-byte limit for YAML input` }] };
   }
-  return parseYamlText(await readFile(file, "utf8"), displayName);
+  const { text, invalid } = decodeUtf8(await readFile(file));
+  if (invalid) return { problems: [{ file: displayName, line: invalid.line, column: invalid.column, message: invalidUtf8Message(invalid) }] };
+  return parseYamlText(text, displayName);
 }
 
 export function parseYamlText(text: string, file: string): { parsed?: ParsedYaml; problems: Problem[] } {

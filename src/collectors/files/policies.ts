@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { CollectorError, Soc2Error, type Problem } from "../../errors.js";
+import { decodeUtf8, invalidUtf8Message } from "../../utf8.js";
 import { locate, MAX_YAML_BYTES, parseYamlText, zodProblems, type ParsedYaml } from "../../yaml-file.js";
 import { resourceSchema, t } from "../schema.js";
 import type { Collector, Resource } from "../types.js";
@@ -71,7 +72,10 @@ export function parsePolicy(content: Buffer, file: string, now: Date): { policy?
     return { problems: [{ file, message: `file name "${id}" must be lowercase letters, digits and hyphens, because it is the policy id controls refer to` }] };
   }
 
-  const split = splitFrontMatter(content.toString("utf8"));
+  const { text, invalid } = decodeUtf8(content);
+  if (invalid) return { problems: [{ file, line: invalid.line, column: invalid.column, message: invalidUtf8Message(invalid) }] };
+
+  const split = splitFrontMatter(text);
   if (split.problem) return { problems: [{ file, ...split.problem }] };
   const { yaml, startLine } = split.frontMatter;
   const shift = (problem: Problem): Problem => (problem.line === undefined ? problem : { ...problem, line: problem.line + startLine - 1 });

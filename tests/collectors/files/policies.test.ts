@@ -90,6 +90,20 @@ describe("parsePolicy", () => {
     expect(policy?.bytes).toBe(Buffer.byteLength(text));
   });
 
+  it("rejects a Latin-1 file at the first invalid byte", () => {
+    const bytes = Buffer.concat([Buffer.from(VALID.split("\n").slice(0, 3).join("\n") + "\nowner: R"), Buffer.from([0xe9]), Buffer.from("my\n")]);
+    const { policy, problems } = parsePolicy(bytes, FILE, NOW);
+
+    expect(policy).toBeUndefined();
+    expect(problems).toEqual([{ file: FILE, line: 4, column: 9, message: "file is not valid UTF-8 text (invalid byte 0xe9 on line 4); save it as UTF-8" }]);
+  });
+
+  it("rejects invalid UTF-8 in the body too", () => {
+    const bytes = Buffer.concat([Buffer.from(VALID), Buffer.from([0xff, 0xfe])]);
+    const { problems } = parsePolicy(bytes, FILE, NOW);
+    expect(problems).toEqual([expect.objectContaining({ line: 12, column: 1, message: expect.stringContaining("is not valid UTF-8 text") })]);
+  });
+
   it.each([
     {
       name: "empty file",
