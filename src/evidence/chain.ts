@@ -1,6 +1,8 @@
 import type { KeyObject } from "node:crypto";
 import { BundleRejected } from "./archive.js";
+import { keyIdOf } from "./dsse.js";
 import { sha256Digest, type ChainLink } from "./format.js";
+import { headSignatureProblem } from "./head.js";
 import { CorruptHeadError, type EvidenceStore, type StoredHead } from "./store.js";
 import { verifyBundleBytes } from "./verify.js";
 
@@ -12,6 +14,8 @@ export interface ChainEntry {
   previous: ChainLink | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Whether the bundle's writer signs HEAD.json. */
+  signsHead: boolean;
   /** Reason the bundle failed verification, or null when it verified. */
   invalid: string | null;
 }
@@ -34,6 +38,10 @@ export interface ChainReport {
   problems: ChainProblem[];
   /** Whether signatures were checked (a public key was given). */
   signaturesChecked: boolean;
+  /** The newest bundle on the chain and the days from its start to `now`; null for an empty chain. */
+  newest: { name: string; startedAt: string; daysAgo: number } | null;
+  /** Findings that break nothing yet, such as an unsigned head from before heads were signed. */
+  warnings: string[];
 }
 
 /** Tells integrity problems from gaps, because a gap in time is an audit finding, not a broken chain. */
@@ -50,9 +58,18 @@ export function isIntegrityProblem(problem: ChainProblem): boolean {
  * - reordered: a bundle started no later than its predecessor, and its run ended before the
  *   predecessor's began (runs that overlap in time land in whichever order they finish)
  * - unlinked: the head does not reach a bundle
- * - gap: more than `maxGapDays` between consecutive runs
+ * - gap: more than `maxGapDays` between consecutive runs, or from the newest run to `now`
+ * - head: no head, a corrupt one, or one whose signature fails with `publicKey`. An unsigned head
+ *   fails too when a bundle in the store was written by a soc2 version that signs heads.
+ *
+ * NOTE: a hash chain cannot show that its newest bundles were removed. Whoever holds the signing key
+ * and can write the store can delete them and sign a head naming an older bundle. The gap to `now`
+ * is what shows such a cut.
  */
-export async function inspectChain(store: EvidenceStore, options: { publicKey: KeyObject | null; maxGapDays: number }): Promise<ChainReport> {
+export async function inspectChain(
+  store: EvidenceStore,
+  options: { publicKey: KeyObject | null; maxGapDays: number; now?: Date },
+): Promise<ChainReport> {
   const problems: ChainProblem[] = [];
   let head: StoredHead | null = null;
   try {
@@ -79,20 +96,62 @@ export async function inspectChain(store: EvidenceStore, options: { publicKey: K
     problems.push({ kind: "unlinked", bundle: entry.name, message: `${entry.name} is not on the chain from the head (${start})` });
   }
   findTimeProblems(chain, options.maxGapDays, problems);
+  const warnings: string[] = [];
+  if (head !== null) checkHeadSignature(head, [...entries.values()], options.publicKey, problems, warnings);
+  const newest = newestRun(chain, options.now ?? new Date(), options.maxGapDays, problems);
 
-  return { store: store.describe(), head: head && { name: head.name, digest: head.digest }, chain, unlinked, problems, signaturesChecked: options.publicKey !== null };
+  return {
+    store: store.describe(),
+    head: head && { name: head.name, digest: head.digest },
+    chain,
+    unlinked,
+    problems,
+    signaturesChecked: options.publicKey !== null,
+    newest,
+    warnings,
+  };
+}
+
+function checkHeadSignature(head: StoredHead, entries: ChainEntry[], publicKey: KeyObject | null, problems: ChainProblem[], warnings: string[]): void {
+  if (head.envelope === null) {
+    const signer = entries.find((entry) => entry.signsHead);
+    if (signer !== undefined) {
+      problems.push({ kind: "head", bundle: head.name, message: `HEAD.json is unsigned, but ${signer.name} was written by a soc2 version that signs the head, so the head was rewritten` });
+    } else {
+      warnings.push("HEAD.json is unsigned (written before soc2 signed the chain head), so a rewritten head cannot be detected; the next bundle written signs it");
+    }
+    return;
+  }
+  if (publicKey === null) return;
+  const problem = headSignatureProblem(head, publicKey);
+  if (problem !== null) problems.push({ kind: "head", bundle: head.name, message: `HEAD.json is not signed by key ${keyIdOf(publicKey)}: ${problem}` });
+}
+
+/** Flags a newest run older than `maxGapDays`: runs stopped, or the newest bundles were removed. */
+function newestRun(chain: ChainEntry[], now: Date, maxGapDays: number, problems: ChainProblem[]): ChainReport["newest"] {
+  const last = chain[chain.length - 1];
+  if (last === undefined || last.startedAt === null) return null;
+  const daysAgo = (now.getTime() - Date.parse(last.startedAt)) / 86_400_000;
+  if (daysAgo > maxGapDays) {
+    problems.push({
+      kind: "gap",
+      bundle: last.name,
+      message: `${daysAgo.toFixed(1)} days since the newest bundle ${last.name} (more than ${maxGapDays}): runs stopped, or the newest bundles were removed`,
+    });
+  }
+  return { name: last.name, startedAt: last.startedAt, daysAgo };
 }
 
 async function readEntry(store: EvidenceStore, name: string, publicKey: KeyObject | null): Promise<ChainEntry> {
   const bytes = await store.getBundle(name);
-  if (bytes === null) return { name, digest: "", previous: null, startedAt: null, finishedAt: null, invalid: "it disappeared while the store was read" };
+  if (bytes === null) return { name, digest: "", previous: null, startedAt: null, finishedAt: null, signsHead: false, invalid: "it disappeared while the store was read" };
   const digest = sha256Digest(bytes);
   try {
     const bundle = await verifyBundleBytes(bytes, { publicKey, fileName: name });
-    return { name, digest, previous: bundle.previous, startedAt: bundle.metadata.startedAt, finishedAt: bundle.metadata.finishedAt, invalid: null };
+    return { name, digest, previous: bundle.previous, startedAt: bundle.metadata.startedAt, finishedAt: bundle.metadata.finishedAt, signsHead: bundle.signsHead, invalid: null };
   } catch (error) {
     if (!(error instanceof BundleRejected)) throw error;
-    return { name, digest, previous: null, startedAt: null, finishedAt: null, invalid: error.reason };
+    return { name, digest, previous: null, startedAt: null, finishedAt: null, signsHead: false, invalid: error.reason };
   }
 }
 

@@ -64,12 +64,14 @@ async function storeFromOptions(options: { store?: string; config?: string }, io
 }
 
 export async function logAction(
-  options: { store?: string; config?: string; key?: string; maxGapDays: number; format: "text" | "json" },
+  options: { store?: string; config?: string; key?: string; maxGapDays: number; now?: string; format: "text" | "json" },
   io: CliIO,
 ): Promise<number> {
+  const now = options.now === undefined ? new Date() : new Date(options.now);
+  if (Number.isNaN(now.getTime())) throw new Soc2Error("SOC2_USAGE", `--now ${JSON.stringify(options.now)} is not an ISO-8601 time`);
   const store = await storeFromOptions(options, io);
   const publicKey = options.key === undefined ? null : await loadPublicKey(path.resolve(io.cwd, options.key));
-  const report = await inspectChain(store, { publicKey, maxGapDays: options.maxGapDays });
+  const report = await inspectChain(store, { publicKey, maxGapDays: options.maxGapDays, now });
 
   if (options.format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);
   else io.stdout(formatChain(report));
@@ -89,6 +91,8 @@ function formatChain(report: ChainReport): string {
   });
   for (const entry of report.unlinked) lines.push(`   -  ${entry.name}  ${entry.digest.slice(0, 19)}…  not on the chain`);
   lines.push("");
+  if (report.newest) lines.push(`newest bundle started ${report.newest.startedAt}, ${report.newest.daysAgo.toFixed(1)} days ago`);
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   if (report.problems.length === 0) {
     lines.push(`${report.chain.length} bundle${report.chain.length === 1 ? "" : "s"}, chain intact`);
   } else {

@@ -9,8 +9,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { Soc2Error } from "../errors.js";
-import { HEAD_NAME, isBundleName, type ChainLink } from "./format.js";
-import { CorruptHeadError, HeadChangedError, parseHead, storeFailed, type EvidenceStore, type StoreConfig, type StoredHead } from "./store.js";
+import { HEAD_NAME, isBundleName } from "./format.js";
+import { headDocument, parseHead, type ChainHead } from "./head.js";
+import { CorruptHeadError, HeadChangedError, storeFailed, type EvidenceStore, type StoreConfig, type StoredHead } from "./store.js";
 
 type S3Config = Extract<StoreConfig, { kind: "s3" }>;
 
@@ -63,8 +64,8 @@ export class S3Store implements EvidenceStore {
     return object.etag === undefined ? head : { ...head, version: object.etag };
   }
 
-  async writeHead(head: ChainLink, replacing: StoredHead | null | undefined): Promise<void> {
-    const body = Buffer.from(`${JSON.stringify({ name: head.name, digest: head.digest }, null, 2)}\n`);
+  async writeHead(head: ChainHead, replacing: StoredHead | null | undefined): Promise<void> {
+    const body = Buffer.from(headDocument(head));
     const condition =
       replacing === undefined ? {} : replacing === null ? { IfNoneMatch: "*" } : replacing.version ? { IfMatch: replacing.version } : {};
     try {

@@ -4,10 +4,11 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/schema.js";
 import { Soc2Error } from "../errors.js";
-import { HEAD_NAME, isBundleName, type ChainLink } from "./format.js";
+import { HEAD_NAME, isBundleName } from "./format.js";
+import { headDocument, parseHead, type ChainHead } from "./head.js";
 
 /** The chain head as read from a store, with the store's version tag for a conditional update. */
-export interface StoredHead extends ChainLink {
+export interface StoredHead extends ChainHead {
   version?: string;
 }
 
@@ -25,7 +26,7 @@ export interface EvidenceStore {
    * two runs racing on one store cannot both extend the same bundle unseen. With `undefined` the
    * write is unconditional (a new chain).
    */
-  writeHead(head: ChainLink, replacing: StoredHead | null | undefined): Promise<void>;
+  writeHead(head: ChainHead, replacing: StoredHead | null | undefined): Promise<void>;
   /** Stores a bundle under a new name; an existing name is never overwritten. Returns its location. */
   putBundle(name: string, bytes: Uint8Array): Promise<string>;
   /**
@@ -48,8 +49,8 @@ const HEAD_LOCK_NAME = "HEAD.json.lock";
 const HEAD_LOCK_WAIT_MS = 5_000;
 
 /**
- * A chain head that exists but cannot be extended: corrupt, or naming a missing or altered bundle.
- * Only such a head may be replaced by a new chain.
+ * A chain head that exists but cannot be extended: corrupt, naming a missing or altered bundle, or
+ * not signed by the run's key. Only such a head may be replaced by a new chain.
  */
 export class UnusableHeadError extends Soc2Error {
   constructor(message: string, hint: string) {
@@ -77,21 +78,6 @@ export class CorruptHeadError extends UnusableHeadError {
 export function openStore(config: StoreConfig, baseDir: string, env: Readonly<Record<string, string | undefined>>): EvidenceStore {
   if (config.kind === "local") return new LocalStore(path.resolve(baseDir, config.path));
   return new LazyS3Store(config, env);
-}
-
-/** Parses a chain head document; returns a reason string when it is not one. */
-export function parseHead(text: string): ChainLink | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return "it is not valid JSON";
-  }
-  if (value === null || typeof value !== "object") return "it is not a JSON object";
-  const { name, digest } = value as Record<string, unknown>;
-  if (typeof name !== "string" || !isBundleName(name)) return "its name is not a bundle file name";
-  if (typeof digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(digest)) return "its digest is not sha256:<64 hex digits>";
-  return { name, digest };
 }
 
 export function storeFailed(store: string, action: string, error: unknown): Soc2Error {
@@ -131,8 +117,8 @@ export class LocalStore implements EvidenceStore {
    * Compares and replaces the head while holding HEAD.json.lock (created with O_EXCL), so runs on
    * one machine or one shared file system update it one at a time.
    */
-  async writeHead(head: ChainLink, replacing: StoredHead | null | undefined): Promise<void> {
-    const temp = await this.writeTemp(`${JSON.stringify({ name: head.name, digest: head.digest }, null, 2)}\n`);
+  async writeHead(head: ChainHead, replacing: StoredHead | null | undefined): Promise<void> {
+    const temp = await this.writeTemp(headDocument(head));
     const release = await this.lockHead().catch(async (error: unknown) => {
       await unlink(temp).catch(() => undefined);
       throw error;
@@ -259,7 +245,7 @@ class LazyS3Store implements EvidenceStore {
   async readHead() {
     return (await this.store()).readHead();
   }
-  async writeHead(head: ChainLink, replacing: StoredHead | null | undefined) {
+  async writeHead(head: ChainHead, replacing: StoredHead | null | undefined) {
     return (await this.store()).writeHead(head, replacing);
   }
   async putBundle(name: string, bytes: Uint8Array) {

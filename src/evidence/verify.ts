@@ -30,6 +30,8 @@ export interface VerifiedBundle {
   /** Key id of the key the signature verified with; null when no key was given. */
   keyid: string | null;
   previous: ChainLink | null;
+  /** Whether the bundle's writer signs HEAD.json (bundles from before heads were signed: false). */
+  signsHead: boolean;
   snapshot: Snapshot;
   run: RunResult;
   controls: SourceFile[];
@@ -92,6 +94,7 @@ export async function verifyBundleBytes(bytes: Uint8Array, options: VerifyOption
     digest: sha256Digest(bytes),
     keyid,
     previous,
+    signsHead: predicate.signsHead === true,
     snapshot: parseJson(members.get("snapshot.json")!, "snapshot.json") as Snapshot,
     run: parseJson(members.get("results.json")!, "results.json") as RunResult,
     controls: sourceFiles(members, "controls/", files),

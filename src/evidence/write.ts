@@ -17,8 +17,10 @@ import {
   type BundleMetadata,
   type ChainLink,
 } from "./format.js";
+import { headSignatureProblem, signHead } from "./head.js";
 import type { SigningKey } from "./keys.js";
 import { Redactor } from "./redact.js";
+import { verifyBundleBytes } from "./verify.js";
 import { HeadChangedError, UnusableHeadError, type EvidenceStore, type StoredHead } from "./store.js";
 
 export interface SourceFile {
@@ -69,13 +71,13 @@ export async function writeBundle(
   for (let attempt = 1; ; attempt++) {
     // A retry follows the head another run just wrote, even under --new-chain: that run may
     // have started the chain this run was asked to start.
-    const head = options.newChain && attempt === 1 ? await requireNoChain(store) : await readChainHead(store);
+    const head = options.newChain && attempt === 1 ? await requireNoChain(store, options.key) : await readChainHead(store, options.key);
     const previous = head ? { name: head.name, digest: head.digest } : null;
 
     const bundle = await buildBundle(input, options.key, previous);
     const location = await store.putBundle(bundle.name, bundle.bytes);
     try {
-      await store.writeHead({ name: bundle.name, digest: bundle.digest }, head);
+      await store.writeHead(signHead({ name: bundle.name, digest: bundle.digest }, options.key), head);
       return { location, digest: bundle.digest, name: bundle.name };
     } catch (error) {
       if (!(error instanceof HeadChangedError)) throw error;
@@ -112,10 +114,10 @@ async function removeUnlinkedBundle(store: EvidenceStore, name: string, lostRace
  * is created only if still absent), or only one that cannot be extended (returns undefined, so it
  * is replaced). A store that cannot be read still fails, so an outage never starts a new chain.
  */
-async function requireNoChain(store: EvidenceStore): Promise<null | undefined> {
+async function requireNoChain(store: EvidenceStore, key: SigningKey): Promise<null | undefined> {
   let head: StoredHead;
   try {
-    head = await readChainHead(store);
+    head = await readChainHead(store, key);
   } catch (error) {
     if (error instanceof MissingHeadError) return null;
     if (error instanceof UnusableHeadError) return undefined;
@@ -129,8 +131,11 @@ async function requireNoChain(store: EvidenceStore): Promise<null | undefined> {
 /** The store has no chain head at all: the one case besides an unusable head where --new-chain applies. */
 class MissingHeadError extends Soc2Error {}
 
-/** Reads the chain head and checks that the bundle it names is there, unaltered. */
-async function readChainHead(store: EvidenceStore): Promise<StoredHead> {
+/**
+ * Reads the chain head and checks that it is signed with this run's key (or is an unsigned head
+ * from before heads were signed) and that the bundle it names is there, unaltered.
+ */
+async function readChainHead(store: EvidenceStore, key: SigningKey): Promise<StoredHead> {
   const head = await store.readHead();
   if (head === null) {
     throw new MissingHeadError("SOC2_STORE_FAILED", `evidence store ${store.describe()} has no chain head (HEAD.json)`, {
@@ -152,7 +157,33 @@ async function readChainHead(store: EvidenceStore): Promise<StoredHead> {
       "The head bundle was altered or replaced: restore it from a backup, or pass --new-chain to start a new chain (soc2 evidence log shows the break).",
     );
   }
+
+  if (head.envelope !== null) {
+    const problem = headSignatureProblem(head, key.publicKey);
+    if (problem !== null) {
+      throw new UnusableHeadError(
+        `chain head in ${store.describe()} is not signed by this signing key (key id ${key.keyid}): ${problem}`,
+        "HEAD.json was rewritten, or the chain is signed with another key. Restore HEAD.json from a backup, or pass --new-chain to start a new chain signed with this key (soc2 evidence log shows the break).",
+      );
+    }
+  } else if (await signsHead(bytes)) {
+    // An unsigned head naming a bundle whose writer signed heads was written by someone else.
+    throw new UnusableHeadError(
+      `chain head in ${store.describe()} is unsigned, but the bundle it names (${head.name}) was written by a soc2 version that signs the head`,
+      "HEAD.json was rewritten. Restore it from a backup, or pass --new-chain to start a new chain (soc2 evidence log shows the break).",
+    );
+  }
   return head;
+}
+
+/** Whether a bundle's writer signed the chain head; false when the bundle cannot be read. */
+async function signsHead(bytes: Buffer): Promise<boolean> {
+  try {
+    return (await verifyBundleBytes(bytes, { publicKey: null })).signsHead;
+  } catch (error) {
+    if (error instanceof BundleRejected) return false;
+    throw error;
+  }
 }
 
 /** Builds the signed, deterministic archive for a run; the same input gives the same bytes. */
@@ -199,6 +230,9 @@ export async function buildBundle(input: BundleInput, key: SigningKey, previous:
     predicate: {
       bundle: name,
       previous,
+      // Tells a reader that this bundle's writer signs HEAD.json, so an unsigned head naming it
+      // was rewritten rather than left by an older soc2.
+      signsHead: true,
       run: { startedAt: run.startedAt, finishedAt: run.finishedAt, summary: run.summary, controls: run.controls.length },
       metadata: redactedMetadata,
     },

@@ -4,13 +4,34 @@ import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import type { CliIO } from "../../src/cli/context.js";
 import { loadSigningKey, openStore, writeBundle } from "../../src/evidence/index.js";
-import { makeInput, makeRun, makeSnapshot, readEntries, tempDir, writeEntries } from "./fixtures.js";
+import { createHash } from "node:crypto";
+import { signEnvelope, type DsseEnvelope } from "../../src/evidence/dsse.js";
+import { headDocument, signHead } from "../../src/evidence/head.js";
+import type { SigningKey } from "../../src/evidence/index.js";
+import { makeInput, makeKey, makeRun, makeSnapshot, readEntries, tempDir, writeEntries } from "./fixtures.js";
+
+/** Time `evidence log` measures the gap to: a day after the newest bundle of `workspace()`. */
+const NOW = "2026-03-03T10:00:00Z";
 
 function io(cwd: string, env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const value: CliIO = { stdout: (text) => void out.push(text), stderr: (text) => void err.push(text), env, cwd, isTTY: false };
   return { io: value, stdout: () => out.join(""), stderr: () => err.join("") };
+}
+
+/** Builds a bundle as a soc2 version from before heads were signed wrote it: no `signsHead` in the statement. */
+async function unsignedHeadBundle(input: ReturnType<typeof makeInput>, key: SigningKey) {
+  const { buildBundle } = await import("../../src/evidence/index.js");
+  const built = await buildBundle(input, key, null);
+  const entries = await readEntries(built.bytes);
+  const signature = entries.find((entry) => entry.header.name === "signature.dsse.json")!;
+  const envelope = JSON.parse(signature.data.toString()) as DsseEnvelope;
+  const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString());
+  delete statement.predicate.signsHead;
+  signature.data = Buffer.from(JSON.stringify(signEnvelope(envelope.payloadType, Buffer.from(JSON.stringify(statement)), key.privateKey, key.keyid)));
+  const bytes = await writeEntries(entries);
+  return { name: built.name, bytes, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
 }
 
 /** Creates a folder with a key pair from `soc2 keygen` and a chain of two bundles in `store/`. */
@@ -114,7 +135,7 @@ describe("soc2 evidence log", () => {
   it("lists an intact chain oldest first", async () => {
     const { dir, first, second } = await workspace();
     const out = io(dir);
-    expect(await run(["evidence", "log", "--store", "store", "--key", "signer.pub"], out.io)).toBe(0);
+    expect(await run(["evidence", "log", "--now", NOW, "--store", "store", "--key", "signer.pub"], out.io)).toBe(0);
     const text = out.stdout();
     expect(text.indexOf(first.name)).toBeLessThan(text.indexOf(`   2  ${second.name}`));
     expect(text).toContain("2 bundles, chain intact");
@@ -126,7 +147,7 @@ describe("soc2 evidence log", () => {
     const { rm } = await import("node:fs/promises");
     await rm(path.join(dir, "store", "20260302T100000Z-run-2.tar.gz"));
     const out = io(dir);
-    expect(await run(["evidence", "log", "--store", "store", "--key", "signer.pub"], out.io)).toBe(2);
+    expect(await run(["evidence", "log", "--now", NOW, "--store", "store", "--key", "signer.pub"], out.io)).toBe(2);
     expect(out.stdout()).toContain("missing: 20260302T100000Z-run-2.tar.gz is missing from the store (named by 20260303T100000Z-run-3.tar.gz)");
     expect(out.stdout()).toContain(`unlinked: ${first.name} is not on the chain from the head (it starts a separate chain)`);
   });
@@ -137,7 +158,7 @@ describe("soc2 evidence log", () => {
     bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
     await writeFile(first.location, bytes);
     const out = io(dir);
-    expect(await run(["evidence", "log", "--store", "store"], out.io)).toBe(2);
+    expect(await run(["evidence", "log", "--now", NOW, "--store", "store"], out.io)).toBe(2);
     expect(out.stdout()).toMatch(new RegExp(`altered: ${first.name.replace(/\./g, "\\.")} is sha256:[0-9a-f]{64}, but 20260302T100000Z-run-2\\.tar\\.gz records ${first.digest}`));
     expect(out.stdout()).toContain(`invalid: ${first.name} is invalid: the archive`);
   });
@@ -148,10 +169,10 @@ describe("soc2 evidence log", () => {
     const { buildBundle } = await import("../../src/evidence/index.js");
     const fork = await buildBundle(makeInput({ runId: "run-fork", startedAt: "2026-02-01T10:00:00Z" }), key, { name: first.name, digest: first.digest });
     await store.putBundle(fork.name, fork.bytes);
-    await store.writeHead({ name: fork.name, digest: fork.digest }, undefined);
+    await store.writeHead(signHead({ name: fork.name, digest: fork.digest }, key), undefined);
 
     const out = io(dir);
-    expect(await run(["evidence", "log", "--store", "store", "--key", "signer.pub"], out.io)).toBe(2);
+    expect(await run(["evidence", "log", "--now", NOW, "--store", "store", "--key", "signer.pub"], out.io)).toBe(2);
     expect(out.stdout()).toContain(`forked: the chain forks after ${first.name}: 20260201T100000Z-run-fork.tar.gz and 20260302T100000Z-run-2.tar.gz both follow it`);
     expect(out.stdout()).toContain(`reordered: 20260201T100000Z-run-fork.tar.gz (started 2026-02-01T10:00:00Z) follows ${first.name}, which started later (2026-03-01T10:00:00Z)`);
   });
@@ -161,8 +182,60 @@ describe("soc2 evidence log", () => {
     await writeBundle(makeInput({ runId: "run-late", startedAt: "2026-03-03T10:00:02Z" }), { store, key });
     await writeBundle(makeInput({ runId: "run-early", startedAt: "2026-03-03T10:00:00Z" }), { store, key });
     const out = io(dir);
-    expect(await run(["evidence", "log", "--store", "store", "--key", "signer.pub"], out.io)).toBe(0);
+    expect(await run(["evidence", "log", "--now", NOW, "--store", "store", "--key", "signer.pub"], out.io)).toBe(0);
     expect(out.stdout()).toContain("4 bundles, chain intact");
+  });
+
+  it("flags an unsigned head that cuts the chain", async () => {
+    const { dir, first, second } = await workspace();
+    const { rm } = await import("node:fs/promises");
+    await rm(second.location);
+    await writeFile(path.join(dir, "store", "HEAD.json"), JSON.stringify({ name: first.name, digest: first.digest }));
+    const out = io(dir);
+    expect(await run(["evidence", "log", "--now", NOW, "--store", "store", "--key", "signer.pub"], out.io)).toBe(2);
+    expect(out.stdout()).toContain(`head: HEAD.json is unsigned, but ${first.name} was written by a soc2 version that signs the head, so the head was rewritten`);
+  });
+
+  it("flags a head signed by another key", async () => {
+    const { dir, first, second } = await workspace();
+    const { rm } = await import("node:fs/promises");
+    await rm(second.location);
+    await writeFile(path.join(dir, "store", "HEAD.json"), headDocument(signHead({ name: first.name, digest: first.digest }, makeKey())));
+    const out = io(dir);
+    expect(await run(["evidence", "log", "--now", NOW, "--store", "store", "--key", "signer.pub"], out.io)).toBe(2);
+    expect(out.stdout()).toMatch(/head: HEAD\.json is not signed by key [0-9a-f]{64}: the signature does not verify with key [0-9a-f]{64}\n/);
+  });
+
+  it("shows a cut tail as a gap to now", async () => {
+    const { dir, key, store, first, second } = await workspace();
+    const { rm } = await import("node:fs/promises");
+    await rm(second.location);
+    await store.writeHead(signHead({ name: first.name, digest: first.digest }, key), undefined);
+    const out = io(dir);
+    const code = await run(["evidence", "log", "--now", "2026-03-20T10:00:00Z", "--store", "store", "--key", "signer.pub"], out.io);
+    expect(out.stdout()).toContain("newest bundle started 2026-03-01T10:00:00Z, 19.0 days ago");
+    expect(out.stdout()).toContain(`gap: 19.0 days since the newest bundle ${first.name} (more than 7): runs stopped, or the newest bundles were removed`);
+    expect(code).toBe(1);
+  });
+
+  it("reads an unsigned head from before heads were signed", async () => {
+    const dir = await tempDir();
+    await run(["keygen", "--out", "signer"], io(dir).io);
+    const key = await loadSigningKey({ file: path.join(dir, "signer.key"), env: {} });
+    const store = openStore({ kind: "local", path: "store" }, dir, {});
+    const old = await unsignedHeadBundle(makeInput({ runId: "run-1", startedAt: "2026-03-01T10:00:00Z" }), key);
+    await store.putBundle(old.name, old.bytes);
+    await store.writeHead({ name: old.name, digest: old.digest, envelope: null }, undefined);
+
+    const out = io(dir);
+    expect(await run(["evidence", "log", "--now", "2026-03-02T10:00:00Z", "--store", "store", "--key", "signer.pub"], out.io)).toBe(0);
+    expect(out.stdout()).toContain("warning: HEAD.json is unsigned (written before soc2 signed the chain head), so a rewritten head cannot be detected; the next bundle written signs it");
+    expect(out.stdout()).toContain("1 bundle, chain intact");
+
+    const next = await writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key });
+    const head = await store.readHead();
+    expect(head?.name).toBe(next.name);
+    expect(head?.envelope?.signatures[0]?.keyid).toBe(key.keyid);
   });
 
   it("flags a gap in time and exits 1", async () => {
@@ -173,7 +246,7 @@ describe("soc2 evidence log", () => {
     await writeBundle(makeInput({ runId: "run-1", startedAt: "2026-03-01T10:00:00Z" }), { store, key, newChain: true });
     await writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-11T10:00:00Z" }), { store, key });
     const out = io(dir);
-    expect(await run(["evidence", "log", "--store", "store", "--key", "signer.pub", "--max-gap-days", "7"], out.io)).toBe(1);
+    expect(await run(["evidence", "log", "--now", NOW, "--store", "store", "--key", "signer.pub", "--max-gap-days", "7"], out.io)).toBe(1);
     expect(out.stdout()).toContain("gap: 10.0 days between 20260301T100000Z-run-1.tar.gz and 20260311T100000Z-run-2.tar.gz (more than 7)");
   });
 

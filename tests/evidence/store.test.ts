@@ -3,6 +3,7 @@ import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectChain, openStore, writeBundle, type EvidenceStore } from "../../src/evidence/index.js";
+import { headSignatureProblem, parseHead, signHead, type ChainHead } from "../../src/evidence/head.js";
 import { HeadChangedError } from "../../src/evidence/store.js";
 import { HEAD_UPDATE_ATTEMPTS } from "../../src/evidence/write.js";
 import { FakeS3 } from "../fakes/s3-store/server.js";
@@ -51,8 +52,9 @@ describe("local evidence store", () => {
     const second = await writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key });
 
     expect(first.location).toBe(path.join(dir, "bundles", "20260301T100000Z-run-1.tar.gz"));
-    const head = JSON.parse(await readFile(path.join(dir, "bundles", "HEAD.json"), "utf8"));
-    expect(head).toEqual({ name: second.name, digest: second.digest });
+    const head = parseHead(await readFile(path.join(dir, "bundles", "HEAD.json"), "utf8"));
+    expect(head).toMatchObject({ name: second.name, digest: second.digest });
+    expect(headSignatureProblem(head as ChainHead, key.publicKey)).toBeNull();
 
     const bytes = await readFile(second.location);
     expect(`sha256:${createHash("sha256").update(bytes).digest("hex")}`).toBe(second.digest);
@@ -83,6 +85,31 @@ describe("local evidence store", () => {
     await writeFile(first.location, "replaced");
     await expect(writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key })).rejects.toThrow(
       /^bundle 20260301T100000Z-run-1\.tar\.gz is sha256:[0-9a-f]{64}, but the chain head records sha256:/,
+    );
+  });
+
+  it("rejects a head signed by another key", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
+    const other = makeKey();
+    await store.writeHead(signHead({ name: first.name, digest: first.digest }, other), undefined);
+
+    await expect(writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key })).rejects.toThrow(
+      `chain head in ${dir} is not signed by this signing key (key id ${key.keyid}): the signature does not verify with key ${key.keyid}`,
+    );
+    const restarted = await writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key, newChain: true });
+    expect((await verifyBundle((await store.getBundle(restarted.name))!, key)).previous).toBeNull();
+  });
+
+  it("rejects an unsigned head naming a bundle whose writer signs heads", async () => {
+    const dir = await tempDir();
+    const store = openStore({ kind: "local", path: "." }, dir, {});
+    const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
+    await writeFile(path.join(dir, "HEAD.json"), JSON.stringify({ name: first.name, digest: first.digest }));
+
+    await expect(writeBundle(makeInput({ runId: "run-2", startedAt: "2026-03-02T10:00:00Z" }), { store, key })).rejects.toThrow(
+      `chain head in ${dir} is unsigned, but the bundle it names (${first.name}) was written by a soc2 version that signs the head`,
     );
   });
 
@@ -151,7 +178,7 @@ describe("concurrent runs on a local store", () => {
     const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
     const written = await Promise.all(concurrentInputs(HEAD_UPDATE_ATTEMPTS).map((input) => writeBundle(input, { store, key })));
 
-    const report = await inspectChain(store, { publicKey: key.publicKey, maxGapDays: 7 });
+    const report = await inspectChain(store, { publicKey: key.publicKey, maxGapDays: 7, now: new Date("2026-03-03T10:00:00Z") });
     expect(report.problems).toEqual([]);
     expect(report.unlinked).toEqual([]);
     expect(report.chain.map((entry) => entry.name).sort()).toEqual([first.name, ...written.map((bundle) => bundle.name)].sort());
@@ -168,7 +195,7 @@ describe("concurrent runs on a local store", () => {
       if (outcome.status === "rejected") expect(String(outcome.reason)).toMatch(/changed while this bundle was written, 5 times in a row\. Bundle \S+ was removed/);
     }
     const landed = outcomes.filter((outcome) => outcome.status === "fulfilled").length;
-    const report = await inspectChain(store, { publicKey: key.publicKey, maxGapDays: 7 });
+    const report = await inspectChain(store, { publicKey: key.publicKey, maxGapDays: 7, now: new Date("2026-03-03T10:00:00Z") });
     expect(report.problems).toEqual([]);
     expect(report.chain).toHaveLength(landed + 1);
     expect(await store.listBundles()).toHaveLength(landed + 1);
@@ -212,7 +239,7 @@ describe("S3 evidence store", () => {
     const retainedDays = (Date.parse(object.retainUntil!) - before) / 86_400_000;
     expect(retainedDays).toBeGreaterThan(399.9);
     expect(retainedDays).toBeLessThan(400.1);
-    expect(JSON.parse(bucket.objects.get("soc2/HEAD.json")!.body.toString())).toEqual({ name: written.name, digest: written.digest });
+    expect(parseHead(bucket.objects.get("soc2/HEAD.json")!.body.toString())).toMatchObject({ name: written.name, digest: written.digest });
     expect(bucket.objects.get("soc2/HEAD.json")!.lockMode).toBeUndefined();
   });
 
@@ -280,7 +307,7 @@ describe("S3 evidence store", () => {
     const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
     const head = (await store.readHead())!;
     bucket.objects.get("HEAD.json")!.etag = '"changed-by-another-run"';
-    await expect(store.writeHead({ name: first.name, digest: first.digest }, head)).rejects.toThrow(
+    await expect(store.writeHead(signHead({ name: first.name, digest: first.digest }, key), head)).rejects.toThrow(
       "chain head in s3://race-evidence changed while this bundle was written",
     );
   });
@@ -291,7 +318,7 @@ describe("S3 evidence store", () => {
     const first = await writeBundle(makeInput({ runId: "run-1" }), { store, key, newChain: true });
     const written = await Promise.all(concurrentInputs(HEAD_UPDATE_ATTEMPTS).map((input) => writeBundle(input, { store, key })));
 
-    const report = await inspectChain(store, { publicKey: key.publicKey, maxGapDays: 7 });
+    const report = await inspectChain(store, { publicKey: key.publicKey, maxGapDays: 7, now: new Date("2026-03-03T10:00:00Z") });
     expect(report.problems).toEqual([]);
     expect(report.chain.map((entry) => entry.name).sort()).toEqual([first.name, ...written.map((bundle) => bundle.name)].sort());
   });
@@ -307,7 +334,7 @@ describe("S3 evidence store", () => {
     );
     expect(proxy.deletes.filter((entry) => entry === "/raced-evidence/20260302T100000Z-run-2.tar.gz")).toHaveLength(HEAD_UPDATE_ATTEMPTS);
     expect(proxy.noncurrent.get("raced-evidence/20260302T100000Z-run-2.tar.gz")?.lockMode).toBe("COMPLIANCE");
-    const report = await inspectChain(inner, { publicKey: key.publicKey, maxGapDays: 7 });
+    const report = await inspectChain(inner, { publicKey: key.publicKey, maxGapDays: 7, now: new Date("2026-03-03T10:00:00Z") });
     expect(report.problems).toEqual([]);
     expect(report.chain.map((entry) => entry.name)).toEqual([first.name]);
   });
@@ -333,7 +360,7 @@ describe("S3 evidence store", () => {
     const head = (await store.readHead())!;
     s3.failWith = { status: 409, code: "ConditionalRequestConflict" };
     try {
-      await expect(store.writeHead({ name: head.name, digest: head.digest }, head)).rejects.toBeInstanceOf(HeadChangedError);
+      await expect(store.writeHead(head, head)).rejects.toBeInstanceOf(HeadChangedError);
     } finally {
       s3.failWith = null;
     }

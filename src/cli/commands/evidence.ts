@@ -12,13 +12,14 @@ export const define: DefineCommand = (program, context) => {
 
   evidence
     .command("log")
-    .description("List the bundle chain oldest first and flag missing, altered, invalid, forked, reordered or unlinked bundles and gaps in time (exit 0 intact, 1 gaps only, 2 broken).")
+    .description("List the bundle chain oldest first and flag missing, altered, invalid, forked, reordered or unlinked bundles, a chain head that is not signed, and gaps in time (exit 0 intact, 1 gaps only, 2 broken).")
     .option("-c, --config <file>", "configuration file naming the evidence store")
     .option("--store <location>", "evidence store: a folder or s3://bucket/prefix (default: evidence.store from the configuration)")
     .option("--key <file>", "public key (PEM) to check every bundle's signature; without it only digests are checked")
-    .option("--max-gap-days <days>", "flag more than this many days between consecutive runs", parseDays, 7)
+    .option("--max-gap-days <days>", "flag more than this many days between consecutive runs, or from the newest run to now", parseDays, 7)
+    .option("--now <time>", "time the gap since the newest run is measured to (ISO-8601; default: the current time)")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
-    .action(async (options: { config?: string; store?: string; key?: string; maxGapDays: number; format: "text" | "json" }) => {
+    .action(async (options: { config?: string; store?: string; key?: string; maxGapDays: number; now?: string; format: "text" | "json" }) => {
       const { logAction } = await import("../../evidence/commands.js");
       context.exitCode = await logAction(options, context.io);
     });
