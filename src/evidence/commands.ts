@@ -25,7 +25,7 @@ export async function keygenAction(options: { type: KeyType; out: string }, io: 
 }
 
 export async function verifyAction(bundleFile: string, options: { key: string; previous?: string }, io: CliIO): Promise<number> {
-  const publicKey = await loadPublicKey(path.resolve(io.cwd, options.key));
+  const publicKey = await loadPublicKey(path.resolve(io.cwd, options.key), { warn: (message) => io.stderr(`warning: ${message}\n`) });
   const bundle = await readVerifiedBundle(path.resolve(io.cwd, bundleFile), publicKey);
   let link = bundle.previous ? `follows ${bundle.previous.name} (${bundle.previous.digest})` : "first bundle of a chain";
 
@@ -70,7 +70,8 @@ export async function logAction(
   const now = options.now === undefined ? new Date() : new Date(options.now);
   if (Number.isNaN(now.getTime())) throw new Soc2Error("SOC2_USAGE", `--now ${JSON.stringify(options.now)} is not an ISO-8601 time`);
   const store = await storeFromOptions(options, io);
-  const publicKey = options.key === undefined ? null : await loadPublicKey(path.resolve(io.cwd, options.key));
+  const warn = (message: string) => io.stderr(`warning: ${message}\n`);
+  const publicKey = options.key === undefined ? null : await loadPublicKey(path.resolve(io.cwd, options.key), { warn });
   const report = await inspectChain(store, { publicKey, maxGapDays: options.maxGapDays, now });
 
   if (options.format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);

@@ -74,8 +74,11 @@ function signingKeyFromPem(pem: string, label: string): SigningKey {
   return { privateKey, publicKey, keyid: keyIdOf(publicKey), algorithm };
 }
 
-/** Reads a public key (SPKI PEM) used to verify bundles. */
-export async function loadPublicKey(file: string): Promise<KeyObject> {
+/**
+ * Reads a public key (SPKI PEM) used to verify bundles. A private key file is accepted too and
+ * verifies with its public half, with a warning through `warn`.
+ */
+export async function loadPublicKey(file: string, options: { warn?: (message: string) => void } = {}): Promise<KeyObject> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -92,7 +95,25 @@ export async function loadPublicKey(file: string): Promise<KeyObject> {
   if (keyAlgorithm(key) === null) {
     throw new Soc2Error("SOC2_KEY_INVALID", `public key ${file} is ${describeKey(key)}; expected Ed25519 or ECDSA P-256`);
   }
+
+  // createPublicKey derives the public half from a private key PEM silently. Verifying with that
+  // half is still correct, so the check goes on. Rejecting would not recall a key that has already
+  // been handed out, while the warning says it was and what to hand out instead.
+  if (isPrivateKeyPem(text)) {
+    options.warn?.(
+      `${file} contains the private signing key, not only the public key. Bundles were checked with its public half, but anyone holding this file can sign bundles: give auditors only the .pub file written by soc2 keygen, and rotate the key if this file left the signer's secret store.`,
+    );
+  }
   return key;
+}
+
+function isPrivateKeyPem(text: string): boolean {
+  try {
+    createPrivateKey({ key: text, format: "pem" });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function describeKey(key: KeyObject): string {

@@ -237,14 +237,14 @@ export function checkChainLink(bundle: VerifiedBundle, previous: VerifiedBundle)
  */
 export async function openBundle(
   file: string,
-  options: { publicKey?: string; limits?: ExtractLimits },
+  options: { publicKey?: string; limits?: ExtractLimits; warn?: (message: string) => void },
 ): Promise<VerifiedBundle> {
   if (options.publicKey === undefined) {
     throw new Soc2Error("SOC2_USAGE", `verifying bundle ${file} needs the signer's public key`, {
       hint: "Pass --key PUB.pem (the .pub file written by soc2 keygen).",
     });
   }
-  const publicKey = await loadPublicKey(options.publicKey);
+  const publicKey = await loadPublicKey(options.publicKey, options.warn ? { warn: options.warn } : {});
   return readVerifiedBundle(file, publicKey, options.limits);
 }
 

@@ -123,6 +123,23 @@ describe("soc2 verify", () => {
     );
   });
 
+  it("warns when given the private key", async () => {
+    const { dir, second } = await workspace();
+    const out = io(dir);
+    expect(await run(["verify", second.location, "--key", "signer.key"], out.io)).toBe(0);
+    expect(out.stdout()).toContain(`bundle ${second.name} is valid`);
+    expect(out.stderr()).toBe(
+      `warning: ${path.join(dir, "signer.key")} contains the private signing key, not only the public key. Bundles were checked with its public half, but anyone holding this file can sign bundles: give auditors only the .pub file written by soc2 keygen, and rotate the key if this file left the signer's secret store.\n`,
+    );
+  });
+
+  it("prints no warning for the public key", async () => {
+    const { dir, second } = await workspace();
+    const out = io(dir);
+    expect(await run(["verify", second.location, "--key", "signer.pub"], out.io)).toBe(0);
+    expect(out.stderr()).toBe("");
+  });
+
   it("exits 2 on a broken chain link", async () => {
     const { dir, first, second } = await workspace();
     const out = io(dir);
@@ -236,6 +253,14 @@ describe("soc2 evidence log", () => {
     const head = await store.readHead();
     expect(head?.name).toBe(next.name);
     expect(head?.envelope?.signatures[0]?.keyid).toBe(key.keyid);
+  });
+
+  it("warns when given the private key", async () => {
+    const { dir } = await workspace();
+    const out = io(dir);
+    expect(await run(["evidence", "log", "--now", NOW, "--store", "store", "--key", "signer.key"], out.io)).toBe(0);
+    expect(out.stderr()).toContain(`warning: ${path.join(dir, "signer.key")} contains the private signing key`);
+    expect(out.stdout()).toContain("2 bundles, chain intact");
   });
 
   it("flags a gap in time and exits 1", async () => {
