@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import type { FakeObject, FakeS3 } from "../fakes/s3-store/server.js";
 
 /**
- * Adds DeleteObject to the shared loopback FakeS3, which lacks it, by standing in front of it: a
- * DELETE of a key is answered here against the fake's buckets, every other request is forwarded.
+ * Adds DeleteObject to the shared loopback FakeS3, which lacks it, by standing in front of it. The
+ * proxy handles a DELETE of a key against the fake's buckets and forwards every other request.
  * The bucket counts as versioned (Object Lock requires versioning), so a delete without a version
  * id succeeds even under a retention: S3 then adds a delete marker and keeps the locked version,
  * which this proxy records in `noncurrent`.
@@ -14,7 +14,7 @@ export class DeletingS3Proxy {
   readonly noncurrent = new Map<string, FakeObject>();
   /** Every DELETE request, as `/bucket/key`. */
   readonly deletes: string[] = [];
-  /** Answers every DELETE with 403 AccessDenied while set, as for a role without s3:DeleteObject. */
+  /** Fails every DELETE with 403 AccessDenied while set, as for a role without s3:DeleteObject. */
   denyDelete = false;
   private server: Server | null = null;
 

@@ -12,7 +12,7 @@ import { makeInput, makeKey, tempDir, verifyBundle } from "./fixtures.js";
 
 const key = makeKey();
 
-/** A store on which every head update loses the race to another run, recording each delete. */
+/** Wraps a store so that every head update loses the race to another run, and records each delete. */
 function alwaysRacedStore(inner: EvidenceStore): EvidenceStore & { deleted: string[] } {
   const deleted: string[] = [];
   return {
