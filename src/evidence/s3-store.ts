@@ -117,6 +117,8 @@ export class S3Store implements EvidenceStore {
   }
 
   async deleteBundle(name: string): Promise<void> {
+    // NOTE: a retry then stores the rebuilt bundle under the same key with If-None-Match. That S3
+    // accepts it over a delete marker is untested here, because the loopback fake keeps no versions.
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.prefix + name }));
     } catch (error) {
