@@ -108,7 +108,7 @@ async function openReplay(flags: CheckFlags, io: CliIO): Promise<Replay> {
   }
   if (!flags.key) throw new Soc2Error("SOC2_USAGE", "replaying a bundle needs --key PUB, the signer's public key, to verify it first");
   const { openBundle } = await import("../evidence/index.js");
-  const bundle = await openBundle(target, { publicKey: path.resolve(io.cwd, flags.key) });
+  const bundle = await openBundle(target, { publicKey: path.resolve(io.cwd, flags.key), warn: (message) => io.stderr(`warning: ${message}\n`) });
 
   const dir = await mkdtemp(path.join(os.tmpdir(), "soc2-replay-"));
   for (const file of [...bundle.controls, ...bundle.configuration]) {

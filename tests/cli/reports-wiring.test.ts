@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIO } from "../../src/cli/context.js";
 import { run } from "../../src/cli/main.js";
-import { openStore, writeBundle, type SigningKey } from "../../src/evidence/index.js";
+import { buildBundle, openStore, writeBundle, type SigningKey } from "../../src/evidence/index.js";
 import { loadHistory } from "../../src/reports/history.js";
 import { makeInput, makeKey } from "../evidence/fixtures.js";
 import { FakeS3 } from "../fakes/s3-store/server.js";
@@ -331,7 +331,10 @@ describe("soc2 report", () => {
     const key = makeKey();
     const storeDir = await storeWithRuns(MARCH_RUNS.slice(0, 2), key);
     const store = openStore({ kind: "local", path: storeDir }, storeDir, {});
-    await writeBundle(makeInput({ runId: "intruder", startedAt: "2026-03-03T10:00:00.000Z" }), { store, key: makeKey(), newChain: false });
+    // The writer refuses to extend a head signed by another key, so the intruder's bundle is put
+    // into the store directly, as someone with write access to it could.
+    const intruder = await buildBundle(makeInput({ runId: "intruder", startedAt: "2026-03-03T10:00:00.000Z" }), makeKey(), null);
+    await store.putBundle(intruder.name, intruder.bytes);
     const publicKey = await writePublicKey(storeDir, key);
 
     const io = captureIO(storeDir);

@@ -45,7 +45,7 @@ export async function runReportCommand(flags: ReportFlags, io: CliIO): Promise<n
   periodReport([], flags.from, flags.to);
 
   const { loadPublicKey } = await import("../../evidence/keys.js");
-  const publicKey = await loadPublicKey(path.resolve(io.cwd, flags.key));
+  const publicKey = await loadPublicKey(path.resolve(io.cwd, flags.key), { warn: (message) => io.stderr(`warning: ${message}\n`) });
   const store = await openReportStore(flags, io);
   const runs = await readVerifiedRuns(store, publicKey);
 
