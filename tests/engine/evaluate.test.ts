@@ -44,7 +44,10 @@ function control(overrides: Partial<ControlSpec> = {}, asserts = [{ expr: "resou
   };
 }
 
-function snapshot(record: Omit<CollectorRecord, "collector">): Snapshot {
+/** A collector record without its collector id, keeping the union's variants apart. */
+type RecordBody = CollectorRecord extends infer Variant ? (Variant extends CollectorRecord ? Omit<Variant, "collector"> : never) : never;
+
+function snapshot(record: RecordBody): Snapshot {
   return { version: 1, takenAt: NOW.toISOString(), collectors: { "test.dbs": { collector: "test.dbs", ...record } as CollectorRecord } };
 }
 
