@@ -7,6 +7,11 @@ export interface ClerkCallOptions {
   maxRetryAfterSeconds: number;
   signal?: AbortSignal;
   debug?: (message: string) => void;
+  /**
+   * Shared by calls that run at once. Clerk's rate limit is per instance, so a 429 to one call
+   * holds back every call sharing this until its Retry-After has passed.
+   */
+  pause?: { until: number };
 }
 
 /** Fields of the SDK's `ClerkAPIResponseError` (SDK v3) that the collector reads. */
@@ -43,6 +48,8 @@ export async function openClerkClient(config: ClerkConfig, env: Readonly<Record<
 export async function callClerk<T>(what: string, call: () => Promise<T>, options: ClerkCallOptions): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     options.signal?.throwIfAborted();
+    const paused = (options.pause?.until ?? 0) - Date.now();
+    if (paused > 0) await sleep(paused, options.signal);
     try {
       return await call();
     } catch (error) {
@@ -57,6 +64,7 @@ export async function callClerk<T>(what: string, call: () => Promise<T>, options
         throw toCollectorError(what, error, `rate limited with Retry-After ${waitSeconds}s, over the ${options.maxRetryAfterSeconds}s limit (max_retry_after_seconds)`);
       }
       options.debug?.(`${what}: rate limited (429), retrying in ${waitSeconds}s (attempt ${attempt} of ${options.maxAttempts})`);
+      if (options.pause) options.pause.until = Math.max(options.pause.until, Date.now() + waitSeconds * 1000);
       await sleep(waitSeconds * 1000, options.signal);
     }
   }

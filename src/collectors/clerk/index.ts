@@ -26,6 +26,15 @@ export const clerkConfigSchema = z.object({
   privileged_roles: z.array(z.string().min(1)).min(1).default(["therapist", "admin", "employer_admin"]),
   /** Roles the platform defines; the privileged roles count as known without being repeated here. */
   known_roles: z.array(z.string().min(1)).default(["client", "therapist", "admin", "employer_admin"]),
+  /**
+   * User pages read at once. Clerk limits the Backend API per instance: 1,000 requests per 10 s
+   * in production, 100 in development, shared with the platform's own backend. At 4 in flight and
+   * a few hundred milliseconds per page of 500 users, a run sends about 10 to 20 requests a
+   * second. That is well inside production's 100 a second and leaves room for the platform. A
+   * development instance allows only 10 a second, so a large one may answer 429; those requests
+   * wait out Retry-After and are sent again.
+   */
+  concurrency: z.number().int().min(1).max(16).default(4),
   /** Attempts per request when the Backend API responds 429, counting the first one. */
   max_attempts: z.number().int().min(1).max(20).default(5),
   /** A Retry-After longer than this ends the collection with an error instead of waiting. */

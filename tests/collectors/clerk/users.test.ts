@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { clerkConfigSchema } from "../../../src/collectors/clerk/index.js";
 import { usersCollector } from "../../../src/collectors/clerk/users.js";
@@ -158,6 +160,162 @@ describe("clerk.users paging", () => {
   });
 });
 
+/** Tracks how many requests the fake holds at once: arrived (logged on arrival) minus answered. */
+function inFlightTracker() {
+  let answered = 0;
+  let most = 0;
+  return {
+    onRequest(_request: unknown, current: FakeClerk): undefined {
+      most = Math.max(most, current.requests.length - answered);
+      answered += 1;
+      return undefined;
+    },
+    most: () => most,
+  };
+}
+
+function offsetsOf(server: FakeClerk): number[] {
+  return userPageRequests(server).map((request) => Number(request.query.get("offset") ?? "0"));
+}
+
+describe("clerk.users concurrent paging", () => {
+  it("counts once and bounds pages in flight", async () => {
+    const tracker = inFlightTracker();
+    const server = await serve({ users: manyUsers(2300), latencyMs: 30, onRequest: tracker.onRequest });
+
+    const output = await usersCollector.collect(clerkContext({ url: server.url, now: new Date(NOW), config: { concurrency: 3 } }));
+
+    expect(output.resources.map((resource) => resource.id)).toEqual(manyUsers(2300).map((user) => user.id));
+    expect(server.requests.filter((request) => request.path === "/v1/users/count")).toHaveLength(1);
+    expect(offsetsOf(server).sort((a, b) => a - b)).toEqual([0, 500, 1000, 1500, 2000]);
+    expect(tracker.most()).toBe(3);
+  });
+
+  it("reads serially at concurrency 1", async () => {
+    const tracker = inFlightTracker();
+    const server = await serve({ users: manyUsers(1400), latencyMs: 10, onRequest: tracker.onRequest });
+
+    const output = await usersCollector.collect(clerkContext({ url: server.url, now: new Date(NOW), config: { concurrency: 1 } }));
+
+    expect(output.resources).toHaveLength(1400);
+    expect(offsetsOf(server)).toEqual([0, 500, 1000]);
+    expect(tracker.most()).toBe(1);
+  });
+
+  it("keeps order when the first page arrives last", async () => {
+    const users = manyUsers(1200);
+    const server = await serve({ users });
+    // A loopback relay in front of the fake that holds the first page back until the others are answered.
+    let answered = 0;
+    const relay = createServer((request, response) => {
+      const first = request.url?.startsWith("/v1/users?") && !request.url.includes("offset=");
+      const forward = async (): Promise<void> => {
+        if (first) while (answered < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+        const upstream = await fetch(`${server.url}${request.url}`, { headers: { authorization: request.headers.authorization ?? "" } });
+        const body = Buffer.from(await upstream.arrayBuffer());
+        if (request.url?.startsWith("/v1/users?") && !first) answered += 1;
+        response.writeHead(upstream.status, { "Content-Type": upstream.headers.get("content-type") ?? "application/json" });
+        response.end(body);
+      };
+      void forward();
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+
+    try {
+      const url = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+      const output = await usersCollector.collect(clerkContext({ url, now: new Date(NOW), config: { concurrency: 3 } }));
+
+      expect(output.resources.map((resource) => resource.id)).toEqual(users.map((user) => user.id));
+      expect(answered).toBe(2);
+    } finally {
+      relay.closeAllConnections();
+      await new Promise((resolve) => relay.close(resolve));
+    }
+  });
+
+  it("appends users created during concurrent paging", async () => {
+    const runStart = new Date();
+    const before = manyUsers(1000).map((user, index) => ({ ...user, created_at: runStart.getTime() - 400 * DAY + index }));
+    const server = await serve({
+      users: before,
+      latencyMs: 10,
+      onRequest: (request, current) => {
+        if (request.path === "/v1/users" && request.query.get("offset") === "500" && current.users.length === 1000) {
+          for (let index = 0; index < 600; index++) {
+            current.users.push(userJson({ id: `user_new_${String(index).padStart(3, "0")}`, role: "client", createdAt: Date.now() + index }));
+          }
+        }
+        return undefined;
+      },
+    });
+
+    const output = await usersCollector.collect(clerkContext({ url: server.url, now: runStart, config: { concurrency: 4 } }));
+
+    expect(output.resources).toHaveLength(1600);
+    expect(output.resources.slice(0, 1000).map((resource) => resource.id)).toEqual(before.map((user) => user.id));
+    expect(output.resources.at(-1)!.id).toBe("user_new_599");
+    expect(offsetsOf(server).sort((a, b) => a - b)).toEqual([0, 500, 1000, 1500]);
+    expect(server.requests.filter((request) => request.path === "/v1/users/count")).toHaveLength(1);
+  });
+
+  it("rejects a user deleted during concurrent paging", async () => {
+    const server = await serve({
+      users: manyUsers(2000),
+      latencyMs: 10,
+      onRequest: (request, current) => {
+        if (request.path === "/v1/users" && request.query.get("offset") === "1500" && current.users.length === 2000) current.users.splice(10, 1);
+        return undefined;
+      },
+    });
+
+    const error = await collectError(usersCollector.collect(clerkContext({ url: server.url, now: new Date(NOW), config: { concurrency: 4 } })));
+
+    expect(error.code).toBe("SOC2_INCOMPLETE");
+    expect(error.message).toContain("counted 2000 users");
+  });
+
+  it("pauses every page after a 429", async () => {
+    const served: Array<{ offset: number; at: number; status: number }> = [];
+    let throttled = false;
+    const server = await serve({
+      users: manyUsers(3000),
+      onRequest: (request) => {
+        if (request.path !== "/v1/users") return undefined;
+        const offset = Number(request.query.get("offset") ?? "0");
+        if (offset === 500 && !throttled) {
+          throttled = true;
+          served.push({ offset, at: Date.now(), status: 429 });
+          return tooManyRequests(1);
+        }
+        served.push({ offset, at: Date.now(), status: 200 });
+        return undefined;
+      },
+    });
+
+    const output = await usersCollector.collect(clerkContext({ url: server.url, now: new Date(NOW), config: { concurrency: 2 } }));
+
+    expect(output.resources.map((resource) => resource.id)).toEqual(manyUsers(3000).map((user) => user.id));
+    const limited = served.find((entry) => entry.status === 429)!;
+    // A page already on its way when the 429 was answered may still arrive; no new one until Retry-After has passed.
+    const waits = served.filter((entry) => entry.at > limited.at).map((entry) => entry.at - limited.at);
+    expect(waits.filter((wait) => wait > 100 && wait < 950)).toEqual([]);
+    expect(waits.filter((wait) => wait >= 950).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("fails whole when one page stays throttled", async () => {
+    const server = await serve({
+      users: manyUsers(5000),
+      onRequest: (request) => (request.path === "/v1/users" && request.query.get("offset") === "1000" ? tooManyRequests(1) : undefined),
+    });
+
+    const error = await collectError(usersCollector.collect(clerkContext({ url: server.url, now: new Date(NOW), config: { concurrency: 2, max_attempts: 2 } })));
+
+    expect(error.code).toBe("too_many_requests");
+    expect(error.message).toContain("offset 1000");
+    expect(Math.max(...offsetsOf(server))).toBeLessThan(3000);
+  });
+});
+
 describe("clerk.users rate limits", () => {
   it("retries a 429 after its Retry-After", async () => {
     let throttled = 0;
@@ -274,6 +432,7 @@ describe("clerk source configuration", () => {
     expect(config.role_path).toBe("publicMetadata.role");
     expect(config.privileged_roles).toEqual(["therapist", "admin", "employer_admin"]);
     expect(config.max_attempts).toBe(5);
+    expect(config.concurrency).toBe(4);
     expect(config.api_url).toBeUndefined();
   });
 
@@ -283,6 +442,8 @@ describe("clerk source configuration", () => {
     [{ secret_key: "sk_live_x" }, "secret_key"],
     [{ api_url: "file:///etc/passwd" }, "api_url"],
     [{ max_attempts: 0 }, "max_attempts"],
+    [{ concurrency: 0 }, "concurrency"],
+    [{ concurrency: 17 }, "concurrency"],
   ])("rejects %j", (input, expected) => {
     const result = clerkConfigSchema.safeParse(input);
 
