@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { Document, isNode, LineCounter, parseDocument, type Node } from "yaml";
 import type { z } from "zod";
 import type { Problem } from "./errors.js";
@@ -30,6 +30,16 @@ export async function readYamlFile(file: string, displayName = file): Promise<{ 
   const { text, invalid } = decodeUtf8(await readFile(file));
   if (invalid) return { problems: [{ file: displayName, line: invalid.line, column: invalid.column, message: invalidUtf8Message(invalid) }] };
   return parseYamlText(text, displayName);
+}
+
+/** Names of the `*.yaml` and `*.yml` files directly in `dir`, sorted; none when it does not exist. */
+export async function listYamlFiles(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((name) => name.endsWith(".yaml") || name.endsWith(".yml")).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
 }
 
 export function parseYamlText(text: string, file: string): { parsed?: ParsedYaml; problems: Problem[] } {

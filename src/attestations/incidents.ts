@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
 import { Soc2Error, type Problem } from "../errors.js";
 import { parseCalendarDate } from "../collectors/files/dates.js";
-import { locate, readYamlFile, zodProblems } from "../yaml-file.js";
+import { listYamlFiles, locate, readYamlFile, zodProblems } from "../yaml-file.js";
 import { incidentRecordSchema, RESPONSE_TARGET_MINUTES, type IncidentRecord } from "./schema.js";
 import { writeAtomically } from "./store.js";
 
@@ -17,13 +17,7 @@ export interface StoredIncident {
 
 /** Reads the incident register; a missing directory means no incident was recorded. */
 export async function readIncidents(dir: string): Promise<StoredIncident[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((name) => name.endsWith(".yaml") || name.endsWith(".yml")).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
+  const names = await listYamlFiles(dir);
 
   const problems: Problem[] = [];
   const incidents: StoredIncident[] = [];

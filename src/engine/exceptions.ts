@@ -1,4 +1,3 @@
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
 import { z } from "zod";
@@ -6,7 +5,7 @@ import { calendarDate } from "../attestations/schema.js";
 import { utcDay } from "../attestations/periods.js";
 import { parseCalendarDate } from "../collectors/files/dates.js";
 import { Soc2Error, type Problem } from "../errors.js";
-import { formatPath, locate, readYamlFile, zodProblems } from "../yaml-file.js";
+import { formatPath, listYamlFiles, locate, readYamlFile, zodProblems } from "../yaml-file.js";
 import type { ControlResult, Finding } from "./types.js";
 
 /** An approved exception: a known failure accepted until a date, with a compensating control. */
@@ -55,13 +54,7 @@ export interface LoadExceptionsOptions {
  * is back because its exception expired. Every problem in every file is collected before throwing.
  */
 export async function loadExceptions(dir: string, options: LoadExceptionsOptions): Promise<ExceptionRecord[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((name) => name.endsWith(".yaml") || name.endsWith(".yml")).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
+  const names = await listYamlFiles(dir);
 
   const problems: Problem[] = [];
   const exceptions: ExceptionRecord[] = [];

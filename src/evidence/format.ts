@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { sortKeys } from "../collectors/snapshot.js";
 
 /** predicateType of the in-toto Statement that signs a bundle. */
 export const PREDICATE_TYPE = "https://soc2.dev/evidence-bundle/v1";
@@ -58,14 +59,4 @@ export function sha256Digest(data: Uint8Array): string {
 /** Pretty JSON with object keys sorted at every level and a final newline: equal values, equal bytes. */
 export function stableJson(value: unknown): string {
   return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
-    return sorted;
-  }
-  return value;
 }
