@@ -181,6 +181,8 @@ export async function bundleRun(options: BundleRunOptions): Promise<{ location: 
   const policiesDir = path.resolve(loaded.baseDir, loaded.config.policies);
   const policies = await readSources(rootDir, (await listMarkdown(policiesDir)).map((file) => path.relative(rootDir, file)));
   const reportText = options.reportText ?? await renderMarkdown(run, rootDir);
+  const { reporter: html } = await import("../reports/html.js");
+  const reportHtml = html.render(run, { color: false, rootDir });
 
   const evidence = loaded.config.evidence;
   const key = options.key ?? await loadRunSigningKey(loaded, io, options.signingKey);
@@ -194,6 +196,7 @@ export async function bundleRun(options: BundleRunOptions): Promise<{ location: 
       policies,
       configuration: options.configuration,
       reportText,
+      reportHtml,
       metadata: {
         toolVersion: run.tool.version,
         controlsCommit: await gitCommit(rootDir),

@@ -43,6 +43,8 @@ export interface BundleInput {
   configuration?: SourceFile[];
   /** Human-readable report, plain text or Markdown. */
   reportText: string;
+  /** The self-contained HTML dashboard of the run, stored as `report.html` so it opens from the bundle. */
+  reportHtml?: string;
   metadata: BundleMetadata;
 }
 
@@ -213,6 +215,7 @@ export async function buildBundle(input: BundleInput, key: SigningKey, previous:
     text("snapshot.json", stableJson(snapshot)),
     text("results.json", stableJson(run)),
     text("report.md", report.endsWith("\n") ? report : `${report}\n`),
+    ...(input.reportHtml === undefined ? [] : [text("report.html", redactor.text(input.reportHtml))]),
     text("metadata.json", stableJson(metadataDocument)),
     text("previous.json", stableJson(previous ?? { name: null, digest: null })),
   );

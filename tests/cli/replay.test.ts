@@ -4,6 +4,7 @@ import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
+import { openBundle } from "../../src/evidence/index.js";
 import { postgresServer } from "../helpers/postgres.js";
 import { captureIO } from "./cli.test.js";
 
@@ -39,6 +40,9 @@ describe("replaying an evidence bundle", () => {
     const live = JSON.parse(checkIO.out());
     const [bundle] = (await readdir(store)).filter((name) => name.endsWith(".tar.gz"));
     expect(bundle).toBeDefined();
+    const opened = await openBundle(path.join(store, bundle!), { publicKey: path.join(dir, "signing.pub") });
+    expect(opened.members).toContain("report.html");
+    expect(opened.members).toContain("config/soc2.config.yaml");
 
     const replayIO = captureIO(root, {});
     const replayExit = await run(["check", "--snapshot", path.join(store, bundle!), "--key", path.join(dir, "signing.pub"), "--format", "json"], replayIO);
