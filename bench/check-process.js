@@ -1,12 +1,13 @@
-// Child process of the benchmark: one real `soc2 check --bundle` through the shipped CLI
-// (dist/cli/main.js), so its peak memory is a run's own, without the benchmark's bookkeeping.
+// Child process of the benchmark: one real `soc2 check --bundle` through the CLI's entry point
+// (src/cli/main.ts as compiled into the benchmark's build, so it is the sources of this tree),
+// so its peak memory is a run's own, without the benchmark's bookkeeping.
 // Prints one JSON line: exit code, wall time and the kernel's resident-set high-water mark.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [repoRoot, ...argv] = process.argv.slice(2);
-const { run } = await import(pathToFileURL(path.join(repoRoot, "dist/cli/main.js")).href);
+const [buildDir, ...argv] = process.argv.slice(2);
+const { run } = await import(pathToFileURL(path.join(buildDir, "src/cli/main.js")).href);
 const quiet = { stdout: () => {}, stderr: () => {}, env: process.env, cwd: process.cwd(), isTTY: false, stderrIsTTY: false };
 
 const started = performance.now();

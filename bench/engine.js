@@ -18,7 +18,9 @@ export async function timeEvaluation(build, controls, snapshot, now) {
  * The bare loop is what the engine cannot do with less: parse and plan once, convert every
  * resource once, then call each program with the bindings: the where clause for every resource,
  * the assertions for the selected ones. Both loops stop a resource's assertions at the first
- * false one, as the engine does, so both evaluate the same expressions.
+ * false one, as the engine does, so both evaluate the same expressions. An assertion that never
+ * names `resource` has one value for the whole selected set: both loops evaluate it once per
+ * control and pass, as the engine does, and count it once per resource that reads its value.
  */
 export async function compareWithRawCel(build, controls, snapshot, now, target) {
   const { evaluateControls } = await build.load("src/engine/evaluate.js");
@@ -53,6 +55,7 @@ export async function compareWithRawCel(build, controls, snapshot, now, target) 
     const where = item.control.where;
     item.whereRaw = where ? plan(env, parse(where.source)) : undefined;
     item.assertionsRaw = item.control.assertions.map((assertion) => plan(env, parse(assertion.expression.source)));
+    item.setLevel = item.control.assertions.map((assertion) => !assertion.expression.readsResource);
   }
 
   // The selected sets, for counting: the resources each control's where clause keeps.
@@ -70,11 +73,12 @@ export async function compareWithRawCel(build, controls, snapshot, now, target) 
     for (const item of work) {
       const itemStarted = performance.now();
       const selected = item.whereRaw ? item.values.filter((value) => item.whereRaw({ resource: value, params: item.params, now: celNow }) === true) : item.values;
+      const once = new Map();
       for (const value of selected) {
         const bindings = { resource: value, resources: selected, params: item.params, now: celNow };
-        for (const program of item.assertionsRaw) {
+        for (let index = 0; index < item.assertionsRaw.length; index++) {
           rawEvaluations += 1;
-          if (program(bindings) !== true) break;
+          if (runOnce(once, index, item.setLevel[index], () => item.assertionsRaw[index](bindings)) !== true) break;
         }
       }
       item.rawMs = (item.rawMs ?? 0) + performance.now() - itemStarted;
@@ -82,7 +86,7 @@ export async function compareWithRawCel(build, controls, snapshot, now, target) 
   }
   const rawMs = performance.now() - started;
   const slowest = [...work].sort((a, b) => b.rawMs - a.rawMs).slice(0, 3)
-    .map((item) => ({ id: item.control.spec.id, ms: item.rawMs, selected: item.selected.length, setLevel: item.control.assertions.some((assertion) => /\bresources\b/.test(assertion.expression.source)) }));
+    .map((item) => ({ id: item.control.spec.id, ms: item.rawMs, selected: item.selected.length, setLevel: item.setLevel.some(Boolean) }));
 
   // The engine's compiled expressions (program plus the guards of fallible && and || operands), same loop.
   started = performance.now();
@@ -96,11 +100,12 @@ export async function compareWithRawCel(build, controls, snapshot, now, target) 
           return outcome.ok && outcome.value === true;
         })
         : item.values;
+      const once = new Map();
       for (const value of selected) {
         const bindings = { resource: value, resources: selected, params: item.params, now: celNow };
-        for (const assertion of item.control.assertions) {
+        for (let index = 0; index < item.control.assertions.length; index++) {
           compiledEvaluations += 1;
-          const outcome = assertion.expression.evaluate(bindings);
+          const outcome = runOnce(once, index, item.setLevel[index], () => item.control.assertions[index].expression.evaluate(bindings));
           if (!outcome.ok || outcome.value !== true) break;
         }
       }
@@ -128,12 +133,20 @@ export async function compareWithRawCel(build, controls, snapshot, now, target) 
 
 function countEvaluations(item, now) {
   let count = 0;
+  const once = new Map();
   for (const value of item.selected) {
     const bindings = { resource: value, resources: item.selected, params: item.params, now };
-    for (const program of item.assertionsRaw) {
+    for (let index = 0; index < item.assertionsRaw.length; index++) {
       count += 1;
-      if (program(bindings) !== true) break;
+      if (runOnce(once, index, item.setLevel[index], () => item.assertionsRaw[index](bindings)) !== true) break;
     }
   }
   return count;
+}
+
+/** Evaluates a set-level assertion once per control and pass, any other one every time. */
+function runOnce(once, index, setLevel, evaluate) {
+  if (!setLevel) return evaluate();
+  if (!once.has(index)) once.set(index, evaluate());
+  return once.get(index);
 }

@@ -24,7 +24,8 @@ const USAGE = `usage: npm run bench -- [options]
   --throttle SHARE    share of calls answered with a throttling error in the second run (default 0.05)
   --scale FRACTION    size of the estate against the full one (default 1; 0.1 for a quick run)
   --concurrency N     sources.aws.concurrency (default 16)
-  --skip PARTS        comma-separated: postgres, clerk, check, throttled, engine, bundle, startup
+  --clerk-concurrency N  sources.clerk.concurrency: user pages read at once (default 4, the collector's own)
+  --skip PARTS        comma-separated: postgres, clerk, check, phases, throttled, engine, bundle, startup
   --evaluations N     resource-assertion evaluations of the engine comparison (default 1000000)
   --runs N            repetitions of the bundle and start-up timings, median shown (default 5 and 20)
   --no-build          use the previous build in .tmp/bench-build`;
@@ -35,7 +36,7 @@ const build = compile(options.build);
 
 const sizes = scaledSizes(options.scale);
 const estate = awsEstate(sizes);
-print(`soc2 benchmark: scale ${options.scale}, latency ${options.latency} ms, concurrency ${options.concurrency}, throttled run at ${options.throttle * 100}%`);
+print(`soc2 benchmark: scale ${options.scale}, latency ${options.latency} ms, concurrency ${options.concurrency} (Clerk ${options.clerkConcurrency}), throttled run at ${options.throttle * 100}%`);
 print(`estate: ${sizes.buckets} buckets in ${REGIONS.length} regions, ${sizes.instances} DB instances, ${sizes.clusters} Aurora clusters, ${sizes.trails} trails, ${skip("clerk") ? 0 : sizes.clerkUsers} Clerk users, ${skip("postgres") ? 0 : sizes.tables} tables`);
 print(machine());
 
@@ -56,8 +57,9 @@ try {
   // The same run as one `soc2 check --bundle` process of the shipped CLI: its own peak memory.
   if (!skip("check")) {
     const checked = await checkProcess(configFile, dir);
-    print(`\nsoc2 check --bundle as its own process (dist/cli/main.js): exit ${checked.code}, ${ms(checked.wallMs)}, peak memory (VmHWM) ${checked.hwm === null ? "n/a" : mb(checked.hwm)} (target < 512 MB)`);
+    print(`\nsoc2 check --bundle as its own process (src/cli/main.ts): exit ${checked.code}, ${ms(checked.wallMs)}, peak memory (VmHWM) ${checked.hwm === null ? "n/a" : mb(checked.hwm)} (target < 512 MB)`);
   }
+  if (!skip("phases")) printPhases(await checkPhases(configFile, dir));
 
   // 2. The same with throttled answers: results must not change.
   let throttled;
@@ -131,11 +133,38 @@ async function checkProcess(configFile, folder) {
   const prefix = path.join(folder, "check-signing");
   await evidence.writeKeyPair(prefix, "ed25519");
   const child = spawnSync(process.execPath, [
-    path.join(REPO, "bench/check-process.js"), REPO,
+    ...childFlags(), path.join(REPO, "bench/check-process.js"), BUILD_DIR,
     "check", "-c", configFile, "--bundle", "--signing-key", `${prefix}.key`, "--new-chain", "-f", "json", "-o", path.join(folder, "results.json"),
   ], { cwd: folder, env: process.env, encoding: "utf8" });
   if (child.status !== 0) throw new Error(`the soc2 check process failed: ${child.stderr}`);
   return JSON.parse(child.stdout.trim().split("\n").pop());
+}
+
+/** The steps of the same check one by one in a child process, with the memory each step needs. */
+async function checkPhases(configFile, folder) {
+  await fakes.request({ type: "configure", throttleRate: 0 }, "configured");
+  const evidence = await build.load("src/evidence/index.js");
+  const prefix = path.join(folder, "phases-signing");
+  await evidence.writeKeyPair(prefix, "ed25519");
+  // A store of its own, so the chain of the check process above is not continued.
+  const config = path.join(folder, "soc2.phases.yaml");
+  await writeFile(config, readFileSync(configFile, "utf8").replace("store: { kind: local, path: bundles }", "store: { kind: local, path: bundles-phases }"));
+  const child = spawnSync(process.execPath, [...childFlags(), "--expose-gc", path.join(REPO, "bench/check-phases.js"), BUILD_DIR, config, `${prefix}.key`, folder], { cwd: folder, env: process.env, encoding: "utf8" });
+  if (child.status !== 0) throw new Error(`the phases process failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split("\n").pop());
+}
+
+/** Node flags for the check processes from BENCH_CHECK_NODE_OPTIONS, e.g. "--max-old-space-size=256". */
+function childFlags() {
+  return (process.env.BENCH_CHECK_NODE_OPTIONS ?? "").split(/\s+/).filter(Boolean);
+}
+
+function printPhases(steps) {
+  print(`\nthe same check step by step (bench/check-phases.js; peak = highest sample during the step, kept = heap after it and a full GC):`);
+  print(`  ${"step".padEnd(28)} ${"time".padStart(10)} ${"peak rss".padStart(10)} ${"peak heap".padStart(10)} ${"kept heap".padStart(10)}`);
+  for (const step of steps) {
+    print(`  ${step.name.padEnd(28)} ${ms(step.ms).padStart(10)} ${mb(step.rss).padStart(10)} ${mb(step.heap).padStart(10)} ${mb(step.keptHeap).padStart(10)}`);
+  }
 }
 
 function printCollection(title, run) {
@@ -168,9 +197,11 @@ function printCollection(title, run) {
   for (const row of run.clerk) print(`    ${row.operation.padEnd(40)} sent ${row.sent}, minimum ${row.minimum}`);
   if (run.clerk.length > 0) {
     const clerkMinimum = run.clerk.reduce((sum, row) => sum + row.minimum, 0);
-    const clerkIdeal = (clerkMinimum * options.latency) / options.concurrency;
+    // The count and the memberships are one request each, one after the other; then the pages, concurrently.
+    const clerkPages = run.clerk.find((row) => row.operation === "clerk GET /v1/users").minimum;
+    const clerkIdeal = (clerkMinimum - clerkPages) * options.latency + (clerkPages * options.latency) / options.clerkConcurrency;
     const clerkWall = run.timings["clerk.users"];
-    print(`  Clerk: wall ${ms(clerkWall)}, ideal ${ms(clerkIdeal)} (minimum calls x ${options.latency} ms / ${options.concurrency}), ratio ${(clerkWall / clerkIdeal).toFixed(2)}x; serial ideal (one request at a time) ${ms(clerkMinimum * options.latency)}`);
+    print(`  Clerk: wall ${ms(clerkWall)}, ideal ${ms(clerkIdeal)} (count and memberships, then pages x ${options.latency} ms / ${options.clerkConcurrency}), ratio ${(clerkWall / clerkIdeal).toFixed(2)}x; serial ideal (one request at a time) ${ms(clerkMinimum * options.latency)}`);
   }
 }
 
@@ -182,7 +213,7 @@ function printEngineComparison(cel) {
   print(`    engine's compiled expressions (+ guards)   ${ms(cel.compiledMs).padStart(10)}  ${(cel.compiledMs / cel.rawMs).toFixed(2)}x`);
   print(`    whole engine (evaluateControls)            ${ms(cel.engineMs).padStart(10)}  ${(cel.engineMs / cel.rawMs).toFixed(2)}x (target <= 1.3x)`);
   for (const control of cel.slowest) {
-    print(`    bare CEL time of ${control.id}: ${ms(control.ms)} over ${control.selected} selected resources${control.setLevel ? ", a set-level assertion evaluated once per resource" : ""}`);
+    print(`    bare CEL time of ${control.id}: ${ms(control.ms)} over ${control.selected} selected resources${control.setLevel ? ", with a set-level assertion evaluated once" : ""}`);
   }
   print(`    engine time beyond bare CEL: guards ${ms(cel.compiledMs - cel.rawMs)}, toCelValue ${ms(converting)} (${ms(cel.convertMs)} a pass), findings and summaries ${ms(cel.engineMs - cel.compiledMs - converting)}`);
 }
@@ -209,7 +240,7 @@ async function writeConfig(folder, servers, database) {
     `    regions: [${REGIONS.join(", ")}]`,
     `    concurrency: ${options.concurrency}`,
   ];
-  if (!skip("clerk")) sources.push("  clerk:", "    secret_key_env: BENCH_CLERK_SECRET_KEY", `    api_url: ${servers.clerkUrl}`, "    role_path: publicMetadata.role");
+  if (!skip("clerk")) sources.push("  clerk:", "    secret_key_env: BENCH_CLERK_SECRET_KEY", `    api_url: ${servers.clerkUrl}`, "    role_path: publicMetadata.role", `    concurrency: ${options.clerkConcurrency}`);
   if (database) sources.push("  postgres:", "    url_env: BENCH_DATABASE_URL");
   await mkdir(path.join(folder, "exceptions"), { recursive: true });
   const file = path.join(folder, "soc2.config.yaml");
@@ -328,7 +359,7 @@ function machine() {
 }
 
 function parseOptions(argv) {
-  const parsed = { latency: 20, throttle: 0.05, scale: 1, concurrency: 16, skip: new Set(), evaluations: 1_000_000, bundleRuns: 5, startRuns: 20, build: true };
+  const parsed = { latency: 20, throttle: 0.05, scale: 1, concurrency: 16, clerkConcurrency: 4, skip: new Set(), evaluations: 1_000_000, bundleRuns: 5, startRuns: 20, build: true };
   for (let index = 0; index < argv.length; index++) {
     const name = argv[index];
     const value = () => {
@@ -347,6 +378,7 @@ function parseOptions(argv) {
       case "--throttle": parsed.throttle = number(0, 0.5); break;
       case "--scale": parsed.scale = number(0.0001, 4); break;
       case "--concurrency": parsed.concurrency = Math.round(number(1, 256)); break;
+      case "--clerk-concurrency": parsed.clerkConcurrency = Math.round(number(1, 16)); break;
       case "--evaluations": parsed.evaluations = Math.round(number(1, 1e9)); break;
       case "--runs": parsed.bundleRuns = parsed.startRuns = Math.round(number(1, 1000)); break;
       case "--skip": for (const part of value().split(",")) parsed.skip.add(part.trim()); break;
