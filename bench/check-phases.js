@@ -1,5 +1,5 @@
-// Child process of the benchmark (`--phases`): the steps of `soc2 check --bundle -f json` one by
-// one, with the heap and resident set sampled every 10 ms, to show which step holds the memory.
+// Child process of the benchmark (skipped with `--skip phases`): the steps of `soc2 check --bundle -f json`
+// one by one, with the heap and resident set sampled every 10 ms, to show which step needs the memory.
 // Run with --expose-gc: after each step a full collection shows what the step left reachable.
 // Prints one JSON line: for each step, its peak resident set and heap, and the heap kept after it.
 import { readdir, readFile } from "node:fs/promises";
