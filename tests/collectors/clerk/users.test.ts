@@ -252,7 +252,7 @@ describe("clerk.users concurrent paging", () => {
     const output = await usersCollector.collect(clerkContext({ url: server.url, now: runStart, config: { concurrency: 4 } }));
 
     expect(output.resources).toHaveLength(1600);
-    expect(output.resources.slice(0, 1000).map((resource) => resource.id)).toEqual(before.map((user) => user.id));
+    expect(output.resources.slice(0, 1000).map((resource) => resource.id)).toEqual(manyUsers(1000).map((user) => user.id));
     expect(output.resources.at(-1)!.id).toBe("user_new_599");
     expect(offsetsOf(server).sort((a, b) => a - b)).toEqual([0, 500, 1000, 1500]);
     expect(server.requests.filter((request) => request.path === "/v1/users/count")).toHaveLength(1);
