@@ -20,6 +20,7 @@ import type { AwsConfig } from "./config.js";
 import { awsErrorCode } from "./errors.js";
 import type { AwsOperation } from "./iam.js";
 import { deniesInsecureTransport } from "./s3-policy.js";
+import { mapLimited } from "./limiter.js";
 import { openSession } from "./session.js";
 
 /** Buckets per ListBuckets page: the API's maximum, so most accounts are listed in one call. */
@@ -36,13 +37,20 @@ interface BucketTarget {
   region: string;
 }
 
+/** Buckets read at once per concurrent call allowed by `sources.aws.concurrency`. */
+const BUCKETS_PER_CALL_SLOT = 4;
+
 export async function collectBuckets(ctx: CollectContext<AwsConfig>): Promise<CollectorOutput> {
   const scope = openCallScope(ctx, await openSession(ctx));
   const homeRegion = ctx.source.regions[0]!;
 
   const [accountBlock, buckets] = await Promise.all([readAccountBlock(scope, homeRegion), listBuckets(scope, homeRegion)]);
   const warnings: string[] = [];
-  const resources = await Promise.all(buckets.map((bucket) => bucketResource(ctx, scope, bucket, accountBlock, warnings)));
+  // Every bucket takes seven reads; starting all of them at once would hold thousands of pending
+  // SDK requests (and their memory) in the queue for the call limiter. A few buckets per call
+  // slot keep the slots busy without that backlog.
+  const inFlight = Math.max(1, ctx.source.concurrency * BUCKETS_PER_CALL_SLOT);
+  const resources = await mapLimited(buckets, inFlight, (bucket) => bucketResource(ctx, scope, bucket, accountBlock, warnings));
   return {
     resources: resources.filter((resource): resource is Resource => resource !== undefined),
     coverage: scope.coverage.toEntries(),
