@@ -31,6 +31,8 @@ export interface CoverageEntry {
   api: string;
   status: "read" | "error";
   detail?: string;
+  /** Who the source was read as (a database role, a cloud principal), for the bundle's metadata. */
+  identity?: string;
 }
 
 export interface CollectorOutput {

@@ -15,6 +15,7 @@ const coverage = z.array(z.object({
   api: z.string(),
   status: z.enum(["read", "error"]),
   detail: z.string().optional(),
+  identity: z.string().optional(),
 }).strict());
 const resource = z.object({ id: z.string(), classes: z.array(z.string()) }).passthrough();
 

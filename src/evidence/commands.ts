@@ -217,7 +217,7 @@ export async function bundleRun(options: BundleRunOptions): Promise<{ location: 
 function identitiesOf(run: RunResult): Record<string, string> {
   const identities: Record<string, string> = {};
   for (const entry of run.coverage) {
-    if (entry.api === "identity" && entry.detail) identities[`${entry.source}:${entry.scope}`] = entry.detail;
+    if (entry.identity) identities[`${entry.source}:${entry.scope}`] = entry.identity;
   }
   return identities;
 }

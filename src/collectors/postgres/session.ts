@@ -36,7 +36,7 @@ export async function openSession(ctx: CollectContext<PostgresConfig>): Promise<
 
 /** Coverage entry for one catalog a collector read. */
 export function readCoverage(session: PostgresSession, api: string): CoverageEntry {
-  return { source: "postgres", scope: session.scope, api, status: "read" };
+  return { source: "postgres", scope: session.scope, api, status: "read", identity: `role ${session.currentUser}` };
 }
 
 export function sessionWarnings(session: PostgresSession): string[] {
