@@ -153,9 +153,20 @@ async function bucketResource(
   applyAccountBlock(resource, accountBlock, failures);
   resource.classes = ctx.classify({ kind: "bucket", name, account, region: resource.region as string, tags: resource.tags as Record<string, string> });
   if (failures.length > 0) {
-    resource._error = { code: failures[0]!.code, message: failures.map((failure) => failure.message).join("; ") };
+    const messages = failures.map((failure) => failure.message);
+    if (failures.some((failure) => failure.code === "InvalidToken")) messages.push(optInRegionHint(resource.region as string));
+    resource._error = { code: failures[0]!.code, message: messages.join("; ") };
   }
   return resource;
+}
+
+/**
+ * S3 answers InvalidToken in a region launched after March 2019 when that region is not enabled
+ * for the account, or when the session token came from the global STS endpoint, whose tokens
+ * those regions do not accept.
+ */
+function optInRegionHint(region: string): string {
+  return `the bucket is in ${region}; if that is an opt-in region, check that it is enabled for the account and that the session token comes from a regional STS endpoint`;
 }
 
 async function locateBucket(scope: CallScope, name: string): Promise<string> {
@@ -173,9 +184,13 @@ function regionFromLocation(constraint: string | undefined): string {
 }
 
 /**
- * Sends a bucket call to the bucket's region. A 301 PermanentRedirect names the right region in
- * its x-amz-bucket-region header, and GetBucketLocation is the fallback when the header is
- * missing. The call is then sent again to that region, so a redirect never ends up as a verdict.
+ * Sends a bucket call to the bucket's region. S3 answers a call sent to another region in three
+ * ways: a 301 PermanentRedirect, a 400 IllegalLocationConstraintException (buckets in regions
+ * launched after March 2019, which S3 does not redirect to), or a 400
+ * AuthorizationHeaderMalformed naming the expected region. botocore's S3RegionRedirectorv2 treats
+ * all three as redirects. The bucket's region comes from the x-amz-bucket-region header, then the
+ * error's Region element, then GetBucketLocation. The call is then sent again to that region, so
+ * a wrong region never ends up as a verdict.
  */
 async function bucketCall<T>(
   scope: CallScope,
@@ -188,15 +203,34 @@ async function bucketCall<T>(
     try {
       return await send(await scope.session.client("s3", target.region));
     } catch (error) {
-      if (awsErrorCode(error) !== "PermanentRedirect" && (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 301) throw error;
-      const header = (error as { $response?: { headers?: Record<string, string> } }).$response?.headers?.["x-amz-bucket-region"];
-      const region = header || (await locateBucket(scope, target.name));
+      if (!isWrongRegion(error)) throw error;
+      const region = regionInError(error) || (await locateBucket(scope, target.name));
       if (region === target.region) throw error;
       target.region = region;
       return send(await scope.session.client("s3", region));
     }
   };
   return callAwsOptional(scope, operation, target.region, `bucket ${target.name}`, absentCodes, attempt);
+}
+
+interface S3ErrorLike {
+  Region?: unknown;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string> };
+}
+
+function isWrongRegion(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  if (code === "PermanentRedirect" || code === "IllegalLocationConstraintException") return true;
+  if (code === "AuthorizationHeaderMalformed") return typeof (error as S3ErrorLike).Region === "string";
+  return (error as S3ErrorLike).$metadata?.httpStatusCode === 301;
+}
+
+function regionInError(error: unknown): string | undefined {
+  const header = (error as S3ErrorLike).$response?.headers?.["x-amz-bucket-region"];
+  if (header) return header;
+  const region = (error as S3ErrorLike).Region;
+  return typeof region === "string" && region !== "" ? region : undefined;
 }
 
 async function readEncryption(scope: CallScope, target: BucketTarget, resource: Resource): Promise<void> {

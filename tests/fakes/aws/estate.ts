@@ -34,6 +34,8 @@ export interface FakeEstate {
   throttle?: Record<string, number>;
   /** Answers that fail with 500 InternalError, counted like `throttle`. */
   serverErrors?: Record<string, number>;
+  /** Opt-in regions not enabled for the account: S3 answers every request signed for them with 400 InvalidToken. */
+  disabledRegions?: string[];
 }
 
 export interface FakeOrganizationAccount {
@@ -56,6 +58,17 @@ export interface FakeBucket {
   createdAt?: string;
   /** Region ListBuckets reports; `null` leaves BucketRegion out so the client must ask GetBucketLocation. */
   listedRegion?: string | null;
+  /**
+   * How S3 answers a request sent to another region: a 301 PermanentRedirect with the
+   * x-amz-bucket-region header (the default); a 400 IllegalLocationConstraintException without
+   * it, as for buckets in regions launched after March 2019; or a 400 AuthorizationHeaderMalformed
+   * whose body names the expected Region.
+   */
+  wrongRegionAnswer?: "redirect" | "illegal-location-constraint" | "authorization-header-malformed";
+  /** GetBucketLocation answers the legacy constraint `EU` for this eu-west-1 bucket. */
+  legacyLocation?: boolean;
+  /** Listed by ListBuckets, then deleted: every bucket call answers 404 NoSuchBucket. */
+  deletedAfterListing?: boolean;
   /** Default encryption; `null` answers ServerSideEncryptionConfigurationNotFoundError. SSE-S3 when absent. */
   encryption?: { algorithm: "AES256" | "aws:kms" | "aws:kms:dsse"; kmsKeyId?: string; bucketKeyEnabled?: boolean } | null;
   publicAccessBlock?: FakeBlock;

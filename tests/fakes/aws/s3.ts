@@ -35,20 +35,14 @@ export const s3Protocol: ServiceProtocol = {
 
     const name = bucketName(request)!;
     const bucket = estate.buckets?.find((candidate) => candidate.name === name);
-    if (!bucket) return s3Error(404, "NoSuchBucket", "The specified bucket does not exist", { BucketName: name });
+    if (!bucket || bucket.deletedAfterListing) return s3Error(404, "NoSuchBucket", "The specified bucket does not exist", { BucketName: name });
     if (operation === "s3.GetBucketLocation") {
       // us-east-1 has no location constraint and is written as an empty element.
-      const constraint = bucket.region === "us-east-1" ? "" : bucket.region;
+      const constraint = bucket.region === "us-east-1" ? "" : bucket.legacyLocation ? "EU" : bucket.region;
       return ok(xmlDocument("LocationConstraint", S3_NAMESPACE, escapeXml(constraint)));
     }
-    if (bucket.region !== request.region) {
-      return {
-        status: 301,
-        headers: { "content-type": "application/xml", "x-amz-bucket-region": bucket.region },
-        body: errorXml("PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.",
-          { Endpoint: `${bucket.name}.s3.${bucket.region}.amazonaws.com`, Bucket: bucket.name }),
-      };
-    }
+    if (estate.disabledRegions?.includes(request.region)) return s3Error(400, "InvalidToken", "The provided token is malformed or otherwise invalid.");
+    if (bucket.region !== request.region) return wrongRegion(request, bucket);
     return bucketSubresource(operation, bucket);
   },
 
@@ -130,6 +124,23 @@ function listBuckets(request: FakeRequest, estate: FakeEstate, pageSize = 10_000
     ContinuationToken: next < buckets.length ? encodeMarker(next) : undefined,
   });
   return ok(xmlDocument("ListAllMyBucketsResult", S3_NAMESPACE, body));
+}
+
+/** S3's answer to a bucket request signed for another region than the bucket's, in the form the bucket is set to. */
+function wrongRegion(request: FakeRequest, bucket: FakeBucket): FakeResponse {
+  switch (bucket.wrongRegionAnswer ?? "redirect") {
+    case "illegal-location-constraint":
+      return s3Error(400, "IllegalLocationConstraintException", `The ${bucket.region} location constraint is incompatible for the region specific endpoint this request was sent to.`);
+    case "authorization-header-malformed":
+      return s3Error(400, "AuthorizationHeaderMalformed", `The authorization header is malformed; the region '${request.region}' is wrong; expecting '${bucket.region}'`, { Region: bucket.region });
+    case "redirect":
+      return {
+        status: 301,
+        headers: { "content-type": "application/xml", "x-amz-bucket-region": bucket.region },
+        body: errorXml("PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.",
+          { Endpoint: `${bucket.name}.s3.${bucket.region}.amazonaws.com`, Bucket: bucket.name }),
+      };
+  }
 }
 
 function bucketSubresource(operation: string, bucket: FakeBucket): FakeResponse {
