@@ -4,6 +4,8 @@
  * aws:SecureTransport = false (Bool or BoolIfExists). This is the shape the AWS Config rule
  * s3-bucket-ssl-requests-only looks for; a narrower statement (some actions, some principals,
  * extra conditions) leaves non-TLS requests allowed somewhere, so it does not count.
+ * A Deny on s3:TlsVersion below some version does not count either: a plain HTTP request has no
+ * TLS version, so NumericLessThan on the missing key is false and the request is not denied.
  */
 export function deniesInsecureTransport(policy: unknown, bucket: string): boolean {
   if (typeof policy !== "object" || policy === null) return false;

@@ -263,7 +263,8 @@ async function readPolicy(scope: CallScope, target: BucketTarget, resource: Reso
   if (!output?.Policy) return;
   let policy: unknown;
   try {
-    policy = JSON.parse(output.Policy);
+    // A policy saved from an editor may start with a UTF-8 byte order mark, which JSON.parse rejects.
+    policy = JSON.parse(output.Policy.replace(/^\uFEFF/, ""));
   } catch (error) {
     throw new AwsCallError({ code: "SOC2_AWS_POLICY_INVALID", message: `the policy of bucket ${target.name} is not valid JSON: ${(error as Error).message}` }, error);
   }

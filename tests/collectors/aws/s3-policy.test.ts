@@ -29,6 +29,13 @@ const cases: Array<[string, unknown, boolean]> = [
   ["NotPrincipal", { Statement: [deny({ NotPrincipal: { AWS: "arn:aws:iam::111122223333:root" } })] }, false],
   ["TLS version only", { Statement: [deny({ Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } } })] }, false],
   ["no statements", { Version: "2012-10-17" }, false],
+  ["principal AWS star in a list", { Statement: [deny({ Principal: { AWS: ["*"] } })] }, true],
+  ["action in upper case", { Statement: [deny({ Action: ["S3:*"] })] }, true],
+  ["TLS version deny beside secure transport deny", { Statement: [deny({ Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } } }), deny({})] }, true],
+  ["action list that misses actions", { Statement: [deny({ Action: ["s3:GetObject", "s3:PutObject", "s3:ListBucket"] })] }, false],
+  ["NotAction", { Statement: [deny({ Action: undefined, NotAction: "s3:GetObject" })] }, false],
+  ["bucket only", { Statement: [deny({ Resource: `arn:aws:s3:::${BUCKET}` })] }, false],
+  ["bucket name prefix of another", { Statement: [deny({ Resource: [`arn:aws:s3:::${BUCKET}-logs`, `arn:aws:s3:::${BUCKET}-logs/*`] })] }, false],
 ];
 
 describe("deniesInsecureTransport", () => {

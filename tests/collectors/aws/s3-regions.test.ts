@@ -85,4 +85,16 @@ describe("aws.s3.buckets regions", () => {
     expect(output.warnings).toEqual(["bucket gone was deleted while the run read it; it is left out"]);
   });
 
+  test("policy with a byte order mark is read", async () => {
+    const policy = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Deny", Principal: { AWS: ["*"] }, Action: "s3:*", Resource: ["arn:aws:s3:::bom", "arn:aws:s3:::bom/*"], Condition: { Bool: { "aws:SecureTransport": ["false"] } } }],
+    };
+    harness = await startHarness({ accountId: ACCOUNT, buckets: [{ name: "bom", region: "eu-west-1", policy: `\uFEFF\n  ${JSON.stringify(policy, null, 2)}\n` }] });
+    const output = await harness.run("aws.s3.buckets");
+
+    const bucket = byName(output.resources, "bom");
+    expect(bucket._error).toBeUndefined();
+    expect(bucket.denyInsecureTransport).toBe(true);
+  });
 });
