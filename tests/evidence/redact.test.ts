@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildBundle, redactSnapshot, redactText } from "../../src/evidence/index.js";
+import { stableJson } from "../../src/evidence/format.js";
+import { Redactor, buildBundle, redactSnapshot, redactText } from "../../src/evidence/index.js";
 import { makeInput, makeKey, tarBytes, verifyBundle } from "./fixtures.js";
 
 /** Secrets as collectors, findings and reports could carry them. */
@@ -97,5 +98,49 @@ describe("redaction", () => {
   it("redacts a redacted text to the same text", () => {
     const once = redactText(plantedInput().reportText);
     expect(redactText(once)).toBe(once);
+  });
+});
+
+/** Values that JSON and key sorting treat in their own ways, each written in pieces at several depths. */
+const TRICKY: Array<[string, unknown]> = [
+  ["integer-like keys, which objects enumerate first", { b: 1, "10": 2, "9": 3, a: { "2": [1, 2], "1": null } }],
+  ["keys that redact to the same text, the last value kept", { "ann@example.com": "first", "amy@example.com": "second", x: 1 }],
+  ["a __proto__ key from parsed JSON", JSON.parse('{"__proto__": {"token": "t0ps3cret"}, "kept": "yes"}')],
+  ["values JSON leaves out or writes as null", { gone: undefined, fn: () => 1, list: [undefined, () => 1, Number.NaN, Infinity], kept: 0 }],
+  ["empty containers and nested arrays", { a: {}, b: [], c: [[], [[{}]], [1, [2, [3, [4, [5]]]]]], d: { e: { f: { g: { h: {} } } } } }],
+  ["a Date, which the copy turns into an empty object", { at: new Date("2026-03-01T00:00:00Z"), nested: [new Date(0)] }],
+  ["an object with its own toJSON", { value: { toJSON: () => ({ z: 1, a: 2 }), ignored: true } }],
+  ["strings with line breaks, quotes and non-ASCII text", { note: 'line 1\nline "2"\ttab \u00e9\u{1F600} \ud800', list: ["a\nb"] }],
+  ["secrets in keys and values at every depth", { password: "pw-123456", tags: { "owner=jane@example.com": "x", apiToken: "" }, rows: [{ firstName: "Jane", note: "Bearer abcdefgh12345678" }] }],
+  ["a top-level array", [{ b: 1, a: 2 }, "AKIAIOSFODNN7EXAMPLE", 3]],
+  ["a top-level string", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"],
+];
+
+describe("redaction written in pieces", () => {
+  it.each(TRICKY)("writes %s as stableJson writes the redacted copy", (_label, value) => {
+    const whole = new Redactor();
+    const expected = stableJson(whole.value(value));
+    for (const depth of [0, 1, 2, 4, 8]) {
+      const pieces = new Redactor();
+      let written = "";
+      pieces.writeJson(value, (text) => (written += text), depth);
+      expect(written, `depth ${depth}`).toBe(expected);
+      expect(pieces.counts, `depth ${depth}`).toEqual(whole.counts);
+    }
+  });
+
+  it.each(TRICKY)("copies %s with sorted keys as stableJson sorts them", (_label, value) => {
+    const whole = new Redactor();
+    const expected = stableJson(whole.value(value));
+    const sorted = new Redactor();
+    expect(`${JSON.stringify(sorted.sortedValue(value), null, 2)}\n`).toBe(expected);
+    expect(sorted.counts).toEqual(whole.counts);
+  });
+
+  it("writes a snapshot in more than one piece", () => {
+    const pieces: string[] = [];
+    new Redactor().writeJson(plantedInput().snapshot, (text) => pieces.push(text));
+    expect(pieces.length).toBeGreaterThan(10);
+    expect(pieces.join("")).toBe(stableJson(redactSnapshot(plantedInput().snapshot)));
   });
 });
