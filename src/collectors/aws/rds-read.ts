@@ -169,6 +169,7 @@ async function instanceResource(
     logExports: instance.EnabledCloudwatchLogsExports ?? [],
     autoMinorVersionUpgrade: instance.AutoMinorVersionUpgrade ?? false,
     clusterId,
+    replicaSource: instance.ReadReplicaSourceDBInstanceIdentifier ?? null,
     forceSsl: null,
     tags,
   };

@@ -30,6 +30,8 @@ export const dbInstanceSchema = resourceSchema({
   autoMinorVersionUpgrade: t.bool(),
   clusterId: t.nullable(t.string()),
   clusterParameterGroup: t.nullable(t.string()),
+  /** Source of a read replica, as ReadReplicaSourceDBInstanceIdentifier names it; null for an instance that is no replica. */
+  replicaSource: t.nullable(t.string()),
 });
 
 export const dbClusterSchema = resourceSchema({

@@ -104,6 +104,8 @@ export interface FakeDbInstance {
   logExports?: string[];
   autoMinorVersionUpgrade?: boolean;
   clusterId?: string;
+  /** Source instance of a read replica. */
+  replicaOf?: string;
   availabilityZone: string;
   tags?: Record<string, string>;
 }

@@ -143,6 +143,7 @@ function instanceXml(request: FakeRequest, estate: FakeEstate, instance: FakeDbI
     StorageEncrypted: instance.storageEncrypted,
     KmsKeyId: instance.kmsKeyId,
     DBClusterIdentifier: instance.clusterId,
+    ReadReplicaSourceDBInstanceIdentifier: instance.replicaOf,
     DBInstanceArn: arn(request, estate, "db", instance.id),
     EnabledCloudwatchLogsExports: instance.logExports ? members("member", instance.logExports) : undefined,
     DeletionProtection: instance.deletionProtection,
