@@ -107,6 +107,10 @@ export interface SelectorSummary {
  * Summarizes a trail's selectors in either form. A trail without selectors records all management
  * events, which is CloudTrail's default. Advanced selectors record management events through an
  * `eventCategory = Management` selector, and a `readOnly` field limits it to one direction.
+ * A selector that leaves out event sources (ExcludeManagementEventSources, or an advanced
+ * `eventSource` NotEquals such as kms.amazonaws.com) does not record all management events, so
+ * it counts for neither direction. The AWS Config rule multi-region-cloudtrail-enabled is
+ * NON_COMPLIANT for such a trail too.
  */
 export function summarizeSelectors(basic: EventSelector[] | undefined, advanced: AdvancedEventSelector[] | undefined): SelectorSummary {
   const summary: SelectorSummary = { managementEventsRead: false, managementEventsWrite: false, dataEvents: false };
@@ -118,6 +122,7 @@ export function summarizeSelectors(basic: EventSelector[] | undefined, advanced:
         if (category.length > 0) summary.dataEvents = true;
         continue;
       }
+      if (fields.some((field) => field.Field === "eventSource")) continue;
       const readOnly = fields.find((field) => field.Field === "readOnly");
       const records = readOnlyValues(readOnly);
       summary.managementEventsRead ||= records.read;
@@ -129,7 +134,7 @@ export function summarizeSelectors(basic: EventSelector[] | undefined, advanced:
     return { managementEventsRead: true, managementEventsWrite: true, dataEvents: false };
   }
   for (const selector of basic) {
-    if (selector.IncludeManagementEvents !== false) {
+    if (selector.IncludeManagementEvents !== false && (selector.ExcludeManagementEventSources ?? []).length === 0) {
       const type = selector.ReadWriteType ?? "All";
       summary.managementEventsRead ||= type === "All" || type === "ReadOnly";
       summary.managementEventsWrite ||= type === "All" || type === "WriteOnly";

@@ -15,9 +15,9 @@ export const trailSchema = resourceSchema({
   logFileValidation: t.bool(),
   kmsKeyId: t.nullable(t.string()),
   s3Bucket: t.string(),
-  /** The event selectors record read-only management events. */
+  /** The event selectors record read-only management events of every event source. */
   managementEventsRead: t.bool(),
-  /** The event selectors record write management events. */
+  /** The event selectors record write management events of every event source. */
   managementEventsWrite: t.bool(),
   /** Some selector records data events (S3 objects, Lambda invocations, …). */
   dataEvents: t.bool(),

@@ -148,6 +148,11 @@ export interface FakeTrail {
   isLogging: boolean;
   latestDeliveryError?: string;
   latestDeliveryTime?: string;
-  eventSelectors?: Array<{ ReadWriteType: "All" | "ReadOnly" | "WriteOnly"; IncludeManagementEvents: boolean; DataResources?: Array<{ Type: string; Values: string[] }> }>;
+  eventSelectors?: Array<{
+    ReadWriteType: "All" | "ReadOnly" | "WriteOnly";
+    IncludeManagementEvents: boolean;
+    DataResources?: Array<{ Type: string; Values: string[] }>;
+    ExcludeManagementEventSources?: string[];
+  }>;
   advancedEventSelectors?: Array<{ Name?: string; FieldSelectors: Array<{ Field: string; Equals?: string[]; NotEquals?: string[] }> }>;
 }
