@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Snapshot } from "../collectors/snapshot.js";
 import type { RunResult } from "../engine/types.js";
 import { Soc2Error } from "../errors.js";
-import { BundleRejected, DEFAULT_LIMITS, extractArchive, type ExtractLimits } from "./archive.js";
+import { BundleRejected, DEFAULT_LIMITS, extractArchive, type ExtractedMember, type ExtractLimits } from "./archive.js";
 import { IN_TOTO_PAYLOAD_TYPE, decodeBase64, verifyEnvelope } from "./dsse.js";
 import {
   FIXED_MEMBERS,
@@ -14,7 +14,6 @@ import {
   STATEMENT_TYPE,
   isBundleName,
   sha256Digest,
-  sha256Hex,
   type BundleMetadata,
   type ChainLink,
 } from "./format.js";
@@ -32,7 +31,12 @@ export interface VerifiedBundle {
   previous: ChainLink | null;
   /** Whether the bundle's writer signs HEAD.json (bundles from before heads were signed: false). */
   signsHead: boolean;
+  /**
+   * Parsed from snapshot.json when first read, so a caller that only verifies never parses it.
+   * A member that is not JSON throws `BundleRejected` then.
+   */
   snapshot: Snapshot;
+  /** Parsed from results.json when first read, like `snapshot`. */
   run: RunResult;
   controls: SourceFile[];
   policies: SourceFile[];
@@ -52,17 +56,18 @@ export interface VerifyOptions {
 }
 
 /**
- * Verifies a bundle held in memory and returns its contents. The signature is checked over the
- * received payload bytes before the statement is parsed. Then every member must be listed in the
- * statement with a matching SHA-256, and every listed member must be present. Throws
- * `BundleRejected` with the first failure.
+ * Verifies a bundle held in memory and returns its contents. The archive is read as a stream and
+ * each member hashed as it is decompressed. The signature is checked over the received payload
+ * bytes before the statement is parsed. Then every member must be listed in the statement with a
+ * matching SHA-256, and every listed member must be present. Throws `BundleRejected` with the
+ * first failure.
  */
 export async function verifyBundleBytes(bytes: Uint8Array, options: VerifyOptions): Promise<VerifiedBundle> {
   const members = await extractArchive(bytes, options.limits ?? DEFAULT_LIMITS);
 
-  const envelopeBytes = members.get(SIGNATURE_MEMBER);
-  if (envelopeBytes === undefined) throw new BundleRejected(`member ${SIGNATURE_MEMBER} is missing`);
-  const envelope = parseJson(envelopeBytes, SIGNATURE_MEMBER);
+  const envelopeMember = members.get(SIGNATURE_MEMBER);
+  if (envelopeMember === undefined) throw new BundleRejected(`member ${SIGNATURE_MEMBER} is missing`);
+  const envelope = parseJson(memberBytes(envelopeMember), SIGNATURE_MEMBER);
   const { payload, keyid } = checkSignature(envelope, options.publicKey);
 
   const statement = parseStatement(payload);
@@ -76,44 +81,58 @@ export async function verifyBundleBytes(bytes: Uint8Array, options: VerifyOption
     throw new BundleRejected(`the signed statement is for bundle ${name}, not ${options.fileName}`);
   }
 
-  const manifest = parseJson(members.get(MANIFEST_MEMBER)!, MANIFEST_MEMBER) as { members?: Record<string, string> };
+  const manifest = parseJson(memberBytes(members.get(MANIFEST_MEMBER)!), MANIFEST_MEMBER) as { members?: Record<string, string> };
   const expected = Object.fromEntries([...statement.subjects].filter(([member]) => member !== MANIFEST_MEMBER));
   if (JSON.stringify(sortedEntries(manifest.members ?? {})) !== JSON.stringify(sortedEntries(expected))) {
     throw new BundleRejected(`${MANIFEST_MEMBER} does not match the signed statement`);
   }
 
-  const previous = parsePrevious(members.get("previous.json")!);
+  const previous = parsePrevious(memberBytes(members.get("previous.json")!));
   if (JSON.stringify(previous) !== JSON.stringify(linkOrNull(predicate.previous))) {
     throw new BundleRejected("previous.json does not match the previous bundle in the signed statement");
   }
 
-  const metadata = parseJson(members.get("metadata.json")!, "metadata.json") as BundleMetadata & { files?: Record<string, string> };
+  const metadata = parseJson(memberBytes(members.get("metadata.json")!), "metadata.json") as BundleMetadata & { files?: Record<string, string> };
   const files = metadata.files ?? {};
+  const snapshotMember = members.get("snapshot.json")!;
+  const resultsMember = members.get("results.json")!;
+  let snapshot: Snapshot | undefined;
+  let run: RunResult | undefined;
   return {
     name,
     digest: sha256Digest(bytes),
     keyid,
     previous,
     signsHead: predicate.signsHead === true,
-    snapshot: parseJson(members.get("snapshot.json")!, "snapshot.json") as Snapshot,
-    run: parseJson(members.get("results.json")!, "results.json") as RunResult,
+    get snapshot() {
+      snapshot ??= parseJson(memberBytes(snapshotMember), "snapshot.json") as Snapshot;
+      return snapshot;
+    },
+    get run() {
+      run ??= parseJson(memberBytes(resultsMember), "results.json") as RunResult;
+      return run;
+    },
     controls: sourceFiles(members, "controls/", files),
     policies: sourceFiles(members, "policies/", files),
     configuration: sourceFiles(members, "config/", files),
-    reportText: members.get("report.md")!.toString("utf8"),
+    reportText: memberBytes(members.get("report.md")!).toString("utf8"),
     metadata,
     members: [...members.keys()].sort(),
   };
+}
+
+function memberBytes(member: ExtractedMember): Buffer {
+  return member.chunks.length === 1 ? member.chunks[0]! : Buffer.concat(member.chunks, member.size);
 }
 
 /**
  * Rejects a signature swapped in from another bundle with that reason. The digest check that
  * follows would reject it too, but naming only the first member that differs.
  */
-function checkSignatureBelongs(signedName: string, metadataBytes: Buffer | undefined): void {
+function checkSignatureBelongs(signedName: string, metadataMember: ExtractedMember | undefined): void {
   let packedName: unknown;
   try {
-    packedName = metadataBytes === undefined ? undefined : (JSON.parse(metadataBytes.toString("utf8")) as { bundle?: unknown }).bundle;
+    packedName = metadataMember === undefined ? undefined : (JSON.parse(memberBytes(metadataMember).toString("utf8")) as { bundle?: unknown }).bundle;
   } catch {
     return;
   }
@@ -168,7 +187,7 @@ function parseStatement(payload: Buffer): ParsedStatement {
   return { subjects, predicate: predicate as Record<string, unknown> };
 }
 
-function checkMembers(members: Map<string, Buffer>, subjects: Map<string, string>): void {
+function checkMembers(members: Map<string, ExtractedMember>, subjects: Map<string, string>): void {
   for (const required of FIXED_MEMBERS) {
     if (!subjects.has(required)) throw new BundleRejected(`the signed statement does not list member ${required}`);
   }
@@ -179,7 +198,7 @@ function checkMembers(members: Map<string, Buffer>, subjects: Map<string, string
     if (name !== SIGNATURE_MEMBER && !subjects.has(name)) throw new BundleRejected(`member ${name} is not listed in the signed statement`);
   }
   for (const [name, expected] of [...subjects].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const actual = sha256Hex(members.get(name)!);
+    const actual = members.get(name)!.digest;
     if (actual !== expected) {
       throw new BundleRejected(`member ${name} does not match its signed digest (signed sha256:${expected}, found sha256:${actual})`);
     }
@@ -197,11 +216,11 @@ function linkOrNull(value: unknown): ChainLink | null {
   return null;
 }
 
-function sourceFiles(members: Map<string, Buffer>, folder: string, files: Record<string, string>): SourceFile[] {
+function sourceFiles(members: Map<string, ExtractedMember>, folder: string, files: Record<string, string>): SourceFile[] {
   return [...members.keys()]
     .filter((name) => name.startsWith(folder))
     .sort()
-    .map((name) => ({ path: files[name] ?? name, content: members.get(name)!.toString("utf8") }));
+    .map((name) => ({ path: files[name] ?? name, content: memberBytes(members.get(name)!).toString("utf8") }));
 }
 
 function sortedEntries(record: Record<string, string>): Array<[string, string]> {
@@ -245,7 +264,14 @@ export async function openBundle(
     });
   }
   const publicKey = await loadPublicKey(options.publicKey, options.warn ? { warn: options.warn } : {});
-  return readVerifiedBundle(file, publicKey, options.limits);
+  const bundle = await readVerifiedBundle(file, publicKey, options.limits);
+  // Replay reads the snapshot and the results: the copy parses both here, so a member that is
+  // not JSON is reported as the bundle's fault.
+  try {
+    return { ...bundle };
+  } catch (error) {
+    throw bundleInvalid(file, error);
+  }
 }
 
 /** Reads a bundle file and verifies it with `publicKey` (digests only when null). */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Snapshot } from "../collectors/snapshot.js";
 import type { RunResult } from "../engine/types.js";
@@ -198,22 +199,21 @@ export async function buildBundle(input: BundleInput, key: SigningKey, previous:
   parseTime(metadata.finishedAt, "metadata.finishedAt");
   const name = bundleName(startedAt, metadata.runId);
 
+  // Each member is hashed once as it is made. snapshot.json and results.json are written piece by
+  // piece into buffers, so neither a whole redacted copy nor a whole JSON string is ever held.
   const redactor = new Redactor();
-  const snapshot = redactor.value(input.snapshot);
-  const run = redactor.value(input.run) as RunResult;
-  const report = redactor.text(input.reportText);
-  const redactedMetadata = redactor.value(metadata) as BundleMetadata;
-
   const files: Record<string, string> = {};
-  const members: ArchiveMember[] = [
+  const members: PackedMember[] = [
     ...sourceMembers("controls", input.controls, files),
     ...sourceMembers("policies", input.policies, files),
     ...sourceMembers("config", input.configuration ?? [], files),
+    jsonMember("snapshot.json", (write) => redactor.writeJson(input.snapshot, write)),
+    jsonMember("results.json", (write) => redactor.writeJson(input.run, write)),
   ];
+  const report = redactor.text(input.reportText);
+  const redactedMetadata = redactor.value(metadata) as BundleMetadata;
   const metadataDocument = { format: 1, bundle: name, ...redactedMetadata, files, redactions: redactor.counts };
   members.push(
-    text("snapshot.json", stableJson(snapshot)),
-    text("results.json", stableJson(run)),
     text("report.md", report.endsWith("\n") ? report : `${report}\n`),
     ...(input.reportHtml === undefined ? [] : [text("report.html", redactor.text(input.reportHtml))]),
     text("metadata.json", stableJson(metadataDocument)),
@@ -221,13 +221,15 @@ export async function buildBundle(input: BundleInput, key: SigningKey, previous:
   );
 
   const digests: Record<string, string> = {};
-  for (const member of members) digests[member.name] = sha256Hex(member.data);
+  for (const member of members) digests[member.name] = member.digest;
   members.push(text(MANIFEST_MEMBER, stableJson({ version: 1, algorithm: "sha256", members: digests })));
 
+  // The run's fields the statement carries, redacted apart so the counts above stay as recorded.
+  const run = new Redactor().value({ startedAt: input.run.startedAt, finishedAt: input.run.finishedAt, summary: input.run.summary }) as Pick<RunResult, "startedAt" | "finishedAt" | "summary">;
   const statement = {
     _type: STATEMENT_TYPE,
     subject: members
-      .map((member) => ({ name: member.name, digest: { sha256: sha256Hex(member.data) } }))
+      .map((member) => ({ name: member.name, digest: { sha256: member.digest } }))
       .sort((a, b) => (a.name < b.name ? -1 : 1)),
     predicateType: PREDICATE_TYPE,
     predicate: {
@@ -236,7 +238,7 @@ export async function buildBundle(input: BundleInput, key: SigningKey, previous:
       // Tells a reader that this bundle's writer signs HEAD.json, so an unsigned head naming it
       // was rewritten rather than left by an older soc2.
       signsHead: true,
-      run: { startedAt: run.startedAt, finishedAt: run.finishedAt, summary: run.summary, controls: run.controls.length },
+      run: { startedAt: run.startedAt, finishedAt: run.finishedAt, summary: run.summary, controls: input.run.controls.length },
       metadata: redactedMetadata,
     },
   };
@@ -251,7 +253,7 @@ export async function buildBundle(input: BundleInput, key: SigningKey, previous:
  * Maps repository paths to members under `controls/`, `policies/` or `config/`. A path already under that
  * folder keeps its name; `metadata.json` records every member's original path for replay.
  */
-function sourceMembers(folder: "controls" | "policies" | "config", sources: SourceFile[], files: Record<string, string>): ArchiveMember[] {
+function sourceMembers(folder: "controls" | "policies" | "config", sources: SourceFile[], files: Record<string, string>): PackedMember[] {
   return sources.map((source) => {
     const normalized = source.path.replace(/^\.\//, "");
     const member = normalized.startsWith(`${folder}/`) ? normalized : `${folder}/${normalized}`;
@@ -267,8 +269,40 @@ function sourceMembers(folder: "controls" | "policies" | "config", sources: Sour
   });
 }
 
-function text(name: string, content: string): ArchiveMember {
-  return { name, data: Buffer.from(content, "utf8") };
+/** An archive member with the SHA-256 (hex) of its bytes. */
+interface PackedMember extends ArchiveMember {
+  digest: string;
+}
+
+function text(name: string, content: string): PackedMember {
+  const data = Buffer.from(content, "utf8");
+  return { name, chunks: [data], digest: sha256Hex(data) };
+}
+
+/** Pieces of JSON text are joined into chunks of about this many characters before encoding. */
+const JSON_CHUNK_CHARS = 1 << 20;
+
+/** Builds a member from JSON that `writeJson` writes in pieces, encoding and hashing a chunk at a time. */
+function jsonMember(name: string, writeJson: (write: (text: string) => void) => void): PackedMember {
+  const hash = createHash("sha256");
+  const chunks: Buffer[] = [];
+  let pending: string[] = [];
+  let pendingChars = 0;
+  const flush = (): void => {
+    const chunk = Buffer.from(pending.join(""), "utf8");
+    hash.update(chunk);
+    chunks.push(chunk);
+    pending = [];
+    pendingChars = 0;
+  };
+
+  writeJson((piece) => {
+    pending.push(piece);
+    pendingChars += piece.length;
+    if (pendingChars >= JSON_CHUNK_CHARS) flush();
+  });
+  if (pendingChars > 0) flush();
+  return { name, chunks, digest: hash.digest("hex") };
 }
 
 function parseTime(value: string, field: string): Date {
