@@ -51,17 +51,33 @@ export function primaryEmail(user: User): string | null {
   return primary?.emailAddress ?? null;
 }
 
-/**
- * Reads the role at a dotted path such as `publicMetadata.role`. A missing value, or one that is
- * not a non-empty string, is no role at all.
- */
-export function readRole(user: User, rolePath: string): string | null {
+/** Reads the value at a dotted path such as `publicMetadata.role`; undefined where the path breaks off. */
+export function readRoleValue(user: User, rolePath: string): unknown {
   let value: unknown = user;
   for (const key of rolePath.split(".")) {
-    if (typeof value !== "object" || value === null) return null;
+    if (typeof value !== "object" || value === null) return undefined;
     value = (value as Record<string, unknown>)[key];
   }
+  return value;
+}
+
+/**
+ * Returns the role as evidence shows it: a non-empty string as stored, and null for anything else.
+ * A list or number is not a role the platform's middleware can match, so it reads as no role.
+ */
+export function roleText(value: unknown): string | null {
   return typeof value === "string" && value !== "" ? value : null;
+}
+
+/**
+ * Whether a role value names one of `roles` (given in lower case), compared without case, as a
+ * string or as any string in a list. A role written as "Admin" or ["admin"] is a mistake that
+ * some reader of the metadata may still honour, so it counts as privileged: the MFA, idle and ban
+ * controls then cover the account, and the role control flags its form.
+ */
+export function namesRole(value: unknown, roles: ReadonlySet<string>): boolean {
+  const candidates = Array.isArray(value) ? value : [value];
+  return candidates.some((candidate) => typeof candidate === "string" && roles.has(candidate.trim().toLowerCase()));
 }
 
 /** Clerk timestamps are Unix milliseconds; resources carry ISO-8601 strings. */

@@ -4,7 +4,7 @@ import { resourceSchema, t } from "../schema.js";
 import type { Collector, CollectContext, CoverageEntry, Resource } from "../types.js";
 import { asResponseError, callClerk, openClerkClient, type ClerkCallOptions } from "./client.js";
 import type { ClerkConfig } from "./index.js";
-import { isoTime, maskEmail, mfaState, primaryEmail, readRole } from "./user-fields.js";
+import { isoTime, maskEmail, mfaState, namesRole, primaryEmail, readRoleValue, roleText } from "./user-fields.js";
 
 /** The Backend API's largest page for users and memberships (`limit` accepts 1 to 500). */
 export const PAGE_SIZE = 500;
@@ -252,10 +252,11 @@ function organizationsDisabled(error: unknown): boolean {
  * masked. The role sets are built once for all users.
  */
 export function resourceConverter(ctx: CollectContext<ClerkConfig>): (user: User, orgMemberships: Array<{ org: string; role: string }>) => Resource {
-  const privilegedRoles = new Set(ctx.source.privileged_roles);
-  const knownRoles = new Set([...ctx.source.known_roles, ...privilegedRoles]);
+  const privilegedRoles = new Set(ctx.source.privileged_roles.map((role) => role.toLowerCase()));
+  const knownRoles = new Set([...ctx.source.known_roles, ...ctx.source.privileged_roles]);
   return (user, orgMemberships) => {
-    const role = readRole(user, ctx.source.role_path);
+    const roleValue = readRoleValue(user, ctx.source.role_path);
+    const role = roleText(roleValue);
     const email = primaryEmail(user);
     return {
       id: user.id,
@@ -263,7 +264,7 @@ export function resourceConverter(ctx: CollectContext<ClerkConfig>): (user: User
       emailMasked: email === null ? null : maskEmail(email),
       role,
       roleKnown: role !== null && knownRoles.has(role),
-      privileged: role !== null && privilegedRoles.has(role),
+      privileged: namesRole(roleValue, privilegedRoles),
       mfa: mfaState(user),
       twoFactorEnabled: user.twoFactorEnabled,
       lastSignInAt: isoTime(user.lastSignInAt),
