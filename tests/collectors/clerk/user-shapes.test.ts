@@ -79,6 +79,18 @@ describe("clerk.users shapes seen in real instances", () => {
     expect(findings["clerk-privileged-mfa"]).toEqual({ user_role_list: "pass" });
   });
 
+  it("counts session activity as use when sign-in is old or null", async () => {
+    const { resources, findings } = await collect([
+      userJson({ id: "user_long_session", role: "therapist", createdAt: ago(400), lastSignInAt: ago(200), lastActiveAt: ago(2), twoFactor: true }),
+      userJson({ id: "user_no_sign_in", role: "admin", createdAt: ago(400), lastSignInAt: null, lastActiveAt: ago(5), twoFactor: true }),
+      userJson({ id: "user_idle", role: "employer_admin", createdAt: ago(400), lastSignInAt: ago(120), lastActiveAt: ago(100), twoFactor: true }),
+      userJson({ id: "user_new_unused", role: "therapist", createdAt: ago(10), lastSignInAt: null, lastActiveAt: null, twoFactor: true }),
+    ]);
+
+    expect(byId(resources, "user_no_sign_in")).toMatchObject({ lastSignInAt: null, lastActiveAt: new Date(ago(5)).toISOString() });
+    expect(findings["clerk-privileged-dormant"]).toEqual({ user_long_session: "pass", user_no_sign_in: "pass", user_idle: "fail", user_new_unused: "pass" });
+  });
+
   it("masks the primary email among several", async () => {
     const json = userJson({ id: "user_two_emails", role: "client", createdAt: ago(30), email: "zoe@work.example" });
     const addresses = json.email_addresses as ClerkJson[];
