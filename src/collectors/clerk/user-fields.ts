@@ -72,7 +72,7 @@ export function roleText(value: unknown): string | null {
 /**
  * Whether a role value names one of `roles` (given in lower case), compared without case, as a
  * string or as any string in a list. A role written as "Admin" or ["admin"] is a mistake that
- * some reader of the metadata may still honour, so it counts as privileged: the MFA, idle and ban
+ * some reader of the metadata may still honour, so it counts as privileged. The MFA, idle and ban
  * controls then cover the account, and the role control flags its form.
  */
 export function namesRole(value: unknown, roles: ReadonlySet<string>): boolean {

@@ -48,7 +48,7 @@ afterEach(async () => {
 });
 
 describe("aws.rds.instances engines and roles", () => {
-  test("postgres read replica not judged on backups", async () => {
+  test("postgres replica skips backup retention", async () => {
     harness = await startHarness({
       accountId: ACCOUNT,
       rds: {
@@ -72,9 +72,9 @@ describe("aws.rds.instances engines and roles", () => {
     expect(result["rds-multi-az-production"]).toEqual({ "platform-prod": "pass", "platform-prod-replica": "fail" });
   });
 
-  test("documentdb and neptune members judged by their cluster", async () => {
+  test("documentdb and neptune judged by cluster", async () => {
     // DescribeDBInstances and DescribeDBClusters return DocumentDB and Neptune resources too. Their
-    // instances report no deletion protection or Multi-AZ of their own; the cluster holds both.
+    // instances report no deletion protection or Multi-AZ of their own, because the cluster has both.
     const member = (id: string, engine: string, clusterId: string, zone: string) =>
       instance({ id, engine, engineVersion: engine === "docdb" ? "5.0.0" : "1.3.2.1", clusterId, multiAz: false, deletionProtection: false, backupRetentionDays: 1, parameterGroup: `default.${engine}`, availabilityZone: zone });
     harness = await startHarness({
@@ -99,7 +99,7 @@ describe("aws.rds.instances engines and roles", () => {
       expect(resource.deletionProtection).toBe(true);
       expect(resource.backupRetentionDays).toBe(35);
     }
-    // No parameter group was read: neither engine has a TLS parameter this collector knows.
+    // No parameter group was read: the collector reads no TLS parameter for either engine.
     expect(harness.fake.calls.filter((call) => call.operation.startsWith("rds.DescribeDB") && call.operation.endsWith("Parameters"))).toHaveLength(0);
 
     const result = await findings(harness);
@@ -109,7 +109,7 @@ describe("aws.rds.instances engines and roles", () => {
     expect(result["rds-tls-enforced"]).toEqual({});
   });
 
-  test("serverless v2 member and creating instance judged as reported", async () => {
+  test("serverless v2 and creating judged as reported", async () => {
     harness = await startHarness({
       accountId: ACCOUNT,
       rds: {

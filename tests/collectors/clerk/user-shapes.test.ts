@@ -54,7 +54,7 @@ function byId(resources: Resource[], id: string): Resource {
 }
 
 describe("clerk.users shapes seen in real instances", () => {
-  it("treats an admin role in other case as privileged but unknown", async () => {
+  it("admin in other case is privileged", async () => {
     const { resources, findings } = await collect([
       userJson({ id: "user_capital_admin", role: "Admin", createdAt: ago(30), lastSignInAt: ago(1) }),
     ]);
@@ -67,7 +67,7 @@ describe("clerk.users shapes seen in real instances", () => {
     expect(findings["clerk-role-known"]).toEqual({ user_capital_admin: "fail" });
   });
 
-  it("treats a role list or number as no role", async () => {
+  it("role list or number is no role", async () => {
     const { resources, findings } = await collect([
       userJson({ id: "user_role_list", publicMetadata: { role: ["admin", "therapist"] }, createdAt: ago(30), lastSignInAt: ago(1), twoFactor: true }),
       userJson({ id: "user_role_number", publicMetadata: { role: 3 }, createdAt: ago(30), lastSignInAt: ago(1) }),
@@ -79,7 +79,7 @@ describe("clerk.users shapes seen in real instances", () => {
     expect(findings["clerk-privileged-mfa"]).toEqual({ user_role_list: "pass" });
   });
 
-  it("counts session activity as use when sign-in is old or null", async () => {
+  it("session activity counts as use", async () => {
     const { resources, findings } = await collect([
       userJson({ id: "user_long_session", role: "therapist", createdAt: ago(400), lastSignInAt: ago(200), lastActiveAt: ago(2), twoFactor: true }),
       userJson({ id: "user_no_sign_in", role: "admin", createdAt: ago(400), lastSignInAt: null, lastActiveAt: ago(5), twoFactor: true }),
@@ -91,7 +91,7 @@ describe("clerk.users shapes seen in real instances", () => {
     expect(findings["clerk-privileged-dormant"]).toEqual({ user_long_session: "pass", user_no_sign_in: "pass", user_idle: "fail", user_new_unused: "pass" });
   });
 
-  it("masks the primary email among several", async () => {
+  it("primary email masked among several", async () => {
     const json = userJson({ id: "user_two_emails", role: "client", createdAt: ago(30), email: "zoe@work.example" });
     const addresses = json.email_addresses as ClerkJson[];
     // The primary address is second in the list; the first belongs to an older, unverified address.
@@ -101,8 +101,8 @@ describe("clerk.users shapes seen in real instances", () => {
     expect(byId(resources, "user_two_emails").emailMasked).toBe("z***@work.example");
   });
 
-  it("does not count TOTP without the two-factor flag", async () => {
-    // Clerk's two_factor_enabled decides whether sign-in asks for a second factor; a totp_enabled
+  it("TOTP without two-factor flag is none", async () => {
+    // Clerk's two_factor_enabled decides whether sign-in requires a second factor. A totp_enabled
     // that disagrees with it is not evidence of MFA.
     const { resources, findings } = await collect([
       { ...userJson({ id: "user_totp_only", role: "therapist", createdAt: ago(30), lastSignInAt: ago(1) }), totp_enabled: true, two_factor_enabled: false },
@@ -112,7 +112,7 @@ describe("clerk.users shapes seen in real instances", () => {
     expect(findings["clerk-privileged-mfa"]).toEqual({ user_totp_only: "fail" });
   });
 
-  it("does not count a passkey as a second factor", async () => {
+  it("passkey is no second factor", async () => {
     const { resources } = await collect([
       userJson({ id: "user_passkey", role: "therapist", createdAt: ago(30), lastSignInAt: ago(1), passkeys: 1 }),
       userJson({ id: "user_sso_passkey", role: "therapist", createdAt: ago(30), lastSignInAt: ago(1), enterpriseSso: true, passkeys: 1 }),
@@ -122,7 +122,7 @@ describe("clerk.users shapes seen in real instances", () => {
     expect(byId(resources, "user_sso_passkey").mfa).toBe("none");
   });
 
-  it("judges a locked admin like a banned one", async () => {
+  it("locked admin judged like banned", async () => {
     const { resources, findings } = await collect([
       userJson({ id: "user_locked_admin", role: "admin", createdAt: ago(30), lastSignInAt: ago(1), twoFactor: true, locked: true }),
       userJson({ id: "user_banned_client", role: "client", createdAt: ago(30), lastSignInAt: ago(1), banned: true }),

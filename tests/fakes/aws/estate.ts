@@ -59,10 +59,10 @@ export interface FakeBucket {
   /** Region ListBuckets reports; `null` leaves BucketRegion out so the client must ask GetBucketLocation. */
   listedRegion?: string | null;
   /**
-   * How S3 answers a request sent to another region: a 301 PermanentRedirect with the
-   * x-amz-bucket-region header (the default); a 400 IllegalLocationConstraintException without
-   * it, as for buckets in regions launched after March 2019; or a 400 AuthorizationHeaderMalformed
-   * whose body names the expected Region.
+   * S3's response to a request sent to another region. `redirect` (the default) is a 301
+   * PermanentRedirect with the x-amz-bucket-region header. `illegal-location-constraint` is a 400
+   * without that header, as for buckets in regions launched after March 2019.
+   * `authorization-header-malformed` is a 400 whose body names the expected Region.
    */
   wrongRegionAnswer?: "redirect" | "illegal-location-constraint" | "authorization-header-malformed";
   /** GetBucketLocation answers the legacy constraint `EU` for this eu-west-1 bucket. */
