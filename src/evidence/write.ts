@@ -279,29 +279,40 @@ function text(name: string, content: string): PackedMember {
   return { name, chunks: [data], digest: sha256Hex(data) };
 }
 
-/** Pieces of JSON text are joined into chunks of about this many characters before encoding. */
-const JSON_CHUNK_CHARS = 1 << 20;
+/** Size of the buffers that JSON pieces are encoded into, and so of a JSON member's chunks. */
+const JSON_CHUNK_BYTES = 1 << 20;
 
-/** Builds a member from JSON that `writeJson` writes in pieces, encoding and hashing a chunk at a time. */
+/**
+ * Builds a member from JSON that `writeJson` writes in pieces. Each piece is encoded straight
+ * into a chunk buffer, and a full chunk is hashed, so no joined text is ever made.
+ */
 function jsonMember(name: string, writeJson: (write: (text: string) => void) => void): PackedMember {
   const hash = createHash("sha256");
   const chunks: Buffer[] = [];
-  let pending: string[] = [];
-  let pendingChars = 0;
-  const flush = (): void => {
-    const chunk = Buffer.from(pending.join(""), "utf8");
+  let buffer = Buffer.allocUnsafe(JSON_CHUNK_BYTES);
+  let used = 0;
+  const finishChunk = (): void => {
+    if (used === 0) return;
+    const chunk = buffer.subarray(0, used);
     hash.update(chunk);
     chunks.push(chunk);
-    pending = [];
-    pendingChars = 0;
+    buffer = Buffer.allocUnsafe(JSON_CHUNK_BYTES);
+    used = 0;
   };
 
   writeJson((piece) => {
-    pending.push(piece);
-    pendingChars += piece.length;
-    if (pendingChars >= JSON_CHUNK_CHARS) flush();
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8, so the exact length is needed only near the end.
+    const bytes = piece.length * 3 <= buffer.length - used ? piece.length * 3 : Buffer.byteLength(piece, "utf8");
+    if (bytes > buffer.length - used) finishChunk();
+    if (bytes > buffer.length) {
+      const chunk = Buffer.from(piece, "utf8");
+      hash.update(chunk);
+      chunks.push(chunk);
+      return;
+    }
+    used += buffer.write(piece, used, "utf8");
   });
-  if (pendingChars > 0) flush();
+  finishChunk();
   return { name, chunks, digest: hash.digest("hex") };
 }
 
