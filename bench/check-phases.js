@@ -54,6 +54,14 @@ const snapshot = await step("collect", () => collect(workspace.controls, {
 const controls = await step("evaluate", () => evaluateControls(workspace.controls, snapshot, { now }));
 const outcome = { snapshot, run: runResult(controls, snapshot, now) };
 await step("render results.json", async () => (await reporters.json()).render(outcome.run, { color: false, rootDir: workspace.rootDir }).length);
+// The bundle step's parts on their own: the HTML report it stores, and the packing alone.
+await step("render report.html", async () => (await load("src/reports/html.js")).renderHtml(outcome.run, { color: false, rootDir: workspace.rootDir }).length);
+await step("pack the bundle (buildBundle)", async () => {
+  const { buildBundle } = await load("src/evidence/write.js");
+  const metadata = { toolVersion: "0.1.0", controlsCommit: null, ranBy: "bench", identities: {}, accounts: [], regions: [], startedAt: outcome.run.startedAt, finishedAt: outcome.run.finishedAt, runId: "phases" };
+  const input = { run: outcome.run, snapshot: outcome.snapshot, controls: [], policies: [], reportText: "Benchmark run.\n", metadata };
+  return (await buildBundle(input, key, null)).bytes.length;
+});
 await step("build and store the bundle", async () => {
   const configuration = [{ path: "soc2.config.yaml", content: await readFile(configFile, "utf8") }];
   for (const name of await readdir(workspace.exceptionsDir).catch(() => [])) configuration.push({ path: `exceptions/${name}`, content: await readFile(path.join(workspace.exceptionsDir, name), "utf8") });

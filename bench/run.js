@@ -89,7 +89,7 @@ try {
 
   // 4. Bundle.
   if (!skip("bundle")) {
-    const bundle = await timeBundle(build, { workspace, snapshot: clean.snapshot, now, dir, repoRoot: REPO, runs: options.bundleRuns });
+    const bundle = await timeBundle(build, { workspace, snapshot: clean.snapshot, now, dir, repoRoot: REPO, buildDir: BUILD_DIR, runs: options.bundleRuns });
     printBundle(bundle);
   }
 
