@@ -80,11 +80,13 @@ const FAILS_ON_NULL_OR_DYN = new Set([
 export class ExpressionChecker {
   readonly issues: CheckIssue[] = [];
   /**
-   * Ids of the call nodes that can fail at run time even though the expression type-checked:
-   * arithmetic, indexing, conversions, regular expressions, and any call on a nullable or
-   * untyped operand.
+   * Call nodes that can fail at run time even though the expression type-checked, by id.
+   * `always`: arithmetic, indexing, conversions, regular expressions, untyped operands.
+   * `on-null`: a call that fails only when one of its nullable operands holds null.
    */
-  readonly fallible = new Set<string>();
+  readonly fallible = new Map<string, Fallibility>();
+  /** Field paths known not to be null where they are read (narrowed by a ternary's null test). */
+  private readonly nonNull = new Set<string>();
   private readonly scopes: Array<Map<string, CelStaticType>>;
 
   constructor(
@@ -156,7 +158,11 @@ export class ExpressionChecker {
         this.report(expr, `unknown field "${field}" on ${selectPath(operand) ?? "object"} (fields: ${known})`);
         return DYN;
       }
-      return testOnly ? BOOL : fieldType;
+      if (testOnly) return BOOL;
+      const path = selectPath(expr);
+      // Inside `x == null ? … : <here>` the field is known not to be null.
+      if (fieldType.nullable && path !== undefined && this.nonNull.has(path)) return { ...fieldType, nullable: false } as CelStaticType;
+      return fieldType;
     }
     if (base.kind === "map") return testOnly ? BOOL : (base.of as CelStaticType);
     if (base.kind === "dyn") return testOnly ? BOOL : DYN;
@@ -191,9 +197,10 @@ export class ExpressionChecker {
 
   private inferCall(expr: Expr, name: string, target: Expr | undefined, args: Expr[]): CelStaticType {
     const targetType = target ? this.infer(target) : undefined;
-    const types = args.map((arg) => this.infer(arg));
+    const types = name === "_?_:_" ? this.inferConditional(args) : args.map((arg) => this.infer(arg));
     const [left, right] = types;
-    if (canFailAtRunTime(name, targetType ? [targetType, ...types] : types)) this.fallible.add(String(expr.id));
+    const fallibility = canFailAtRunTime(name, targetType ? [targetType, ...types] : types);
+    if (fallibility) this.fallible.set(String(expr.id), fallibility);
 
     switch (name) {
       case "_&&_":
@@ -254,6 +261,28 @@ export class ExpressionChecker {
     return DYN;
   }
 
+  /**
+   * Infers `cond ? a : b`, narrowing a field the condition compares with null: in the branch
+   * where it cannot be null, reading it is typed as not nullable, so a comparison there is not
+   * marked as able to fail on null.
+   */
+  private inferConditional(args: Expr[]): CelStaticType[] {
+    const [condition, whenTrue, whenFalse] = args;
+    const conditionType = condition ? this.infer(condition) : DYN;
+    const test = condition ? nullTest(condition) : undefined;
+    const branch = (node: Expr | undefined, narrowed: boolean): CelStaticType => {
+      if (!node) return DYN;
+      if (!narrowed || test === undefined || this.nonNull.has(test.path)) return this.infer(node);
+      this.nonNull.add(test.path);
+      try {
+        return this.infer(node);
+      } finally {
+        this.nonNull.delete(test.path);
+      }
+    };
+    return [conditionType, branch(whenTrue, test?.operator === "_!=_"), branch(whenFalse, test?.operator === "_==_")];
+  }
+
   private inferArithmetic(expr: Expr, name: string, types: CelStaticType[]): CelStaticType {
     const [left, right] = types;
     if (!left) return DYN;
@@ -281,10 +310,13 @@ export class ExpressionChecker {
   }
 }
 
-function canFailAtRunTime(name: string, operands: CelStaticType[]): boolean {
-  if (NEVER_FAILS.has(name)) return false;
-  if (!FAILS_ON_NULL_OR_DYN.has(name)) return true;
-  return operands.some((type) => type.nullable === true || type.kind === "dyn" || type.kind === "null");
+export type Fallibility = "always" | "on-null";
+
+function canFailAtRunTime(name: string, operands: CelStaticType[]): Fallibility | undefined {
+  if (NEVER_FAILS.has(name)) return undefined;
+  if (!FAILS_ON_NULL_OR_DYN.has(name)) return "always";
+  if (operands.some((type) => type.kind === "dyn" || type.kind === "null")) return "always";
+  return operands.some((type) => type.nullable === true) ? "on-null" : undefined;
 }
 
 function constantType(kind: string | undefined): CelStaticType {
@@ -317,6 +349,17 @@ function operatorName(name: string): string {
 export function describeStatic(type: CelStaticType): string {
   if (type.kind === "duration" || type.kind === "null" || type.kind === "type") return type.kind;
   return describeType(type);
+}
+
+/** `path == null` or `path != null` (either side), for narrowing a ternary's branches. */
+function nullTest(expr: Expr): { path: string; operator: "_==_" | "_!=_" } | undefined {
+  if (expr.exprKind.case !== "callExpr") return undefined;
+  const { function: operator, args } = expr.exprKind.value;
+  if ((operator !== "_==_" && operator !== "_!=_") || args.length !== 2) return undefined;
+  const [left, right] = args as [Expr, Expr];
+  const isNull = (node: Expr) => node.exprKind.case === "constExpr" && node.exprKind.value.constantKind.case === "nullValue";
+  const path = isNull(right) ? selectPath(left) : isNull(left) ? selectPath(right) : undefined;
+  return path === undefined ? undefined : { path, operator };
 }
 
 function selectPath(expr: Expr): string | undefined {

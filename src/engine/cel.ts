@@ -3,7 +3,7 @@ import { strings } from "@bufbuild/cel/ext";
 import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { FieldType, ObjectType } from "../collectors/schema.js";
-import { describeStatic, ExpressionChecker, typeOfValue, type CelStaticType, type CheckIssue } from "./cel-check.js";
+import { describeStatic, ExpressionChecker, typeOfValue, type CelStaticType, type CheckIssue, type Fallibility } from "./cel-check.js";
 
 type Program = (bindings: Record<string, unknown>) => unknown;
 
@@ -55,7 +55,7 @@ export function compileExpression(source: string, scope: CompileScope): CompileR
 
   const env = environment();
   const program = plan(env, parsed) as Program;
-  const guards = fallibleOperands(parsed.expr, checker.fallible).map((operand) => plan(env, operand) as Program);
+  const guards = fallibleOperands(parsed.expr, checker.fallible).map((operand) => guardFor(env, operand, checker.fallible));
   const fieldsRead = [...new Set(resourcePaths(parsed.expr))].sort();
   const readsResource = namesVariable(parsed.expr, "resource");
 
@@ -71,7 +71,8 @@ export function compileExpression(source: string, scope: CompileScope): CompileR
         // CEL lets `true || error` be true. An error hidden that way would let a broken check
         // pass, so operands of && and || that can fail are evaluated on their own as well.
         for (const guard of guards) {
-          const partial = guard(bindings);
+          if (!guard.needed(bindings)) continue;
+          const partial = guard.program(bindings);
           if (isCelError(partial)) return { ok: false, error: partial.message };
         }
         return { ok: true, value };
@@ -155,7 +156,84 @@ function children(expr: Expr): Expr[] {
  * Operands of && and || (outside comprehensions, whose variables exist only inside them) that
  * contain a call the checker marked as able to fail at run time.
  */
-function fallibleOperands(expr: Expr, fallible: ReadonlySet<string>): Expr[] {
+interface Guard {
+  program: Program;
+  /** Whether the operand can fail for these bindings; false skips evaluating it again. */
+  needed(bindings: Record<string, unknown>): boolean;
+}
+
+/**
+ * Plans one operand for separate evaluation. Two cases keep the common resource at a single
+ * evaluation:
+ * - a call that fails only on a null field (a comparison with a nullable timestamp, say) makes
+ *   the operand worth evaluating again only when a resource field it reads is null;
+ * - a fallible part that names neither `resource` nor `resources` (e.g. `duration(string(
+ *   params.days * 24) + "h")`) has the same outcome for every resource, so it is evaluated once
+ *   per control and parameter set.
+ */
+function guardFor(env: CelEnv, operand: Expr, fallible: ReadonlyMap<string, Fallibility>): Guard {
+  const program = plan(env, operand) as Program;
+  const constants: Expr[] = [];
+  const onNull: Expr[] = [];
+  if (failsOtherThanOnNull(operand, fallible, constants, onNull)) return { program, needed: () => true };
+
+  const constantPrograms = constants.map((part) => plan(env, part) as Program);
+  const checked = new WeakMap<object, { now: unknown; failed: boolean }>();
+  const constantsFail = (bindings: Record<string, unknown>): boolean => {
+    if (constantPrograms.length === 0) return false;
+    const key = bindings.params !== null && typeof bindings.params === "object" ? bindings.params : checked;
+    const cached = checked.get(key);
+    if (cached && cached.now === bindings.now) return cached.failed;
+    const failed = constantPrograms.some((part) => isCelError(part(bindings)));
+    checked.set(key, { now: bindings.now, failed });
+    return failed;
+  };
+
+  // Only the fields read by calls that fail on null matter; a field a ternary already tested for
+  // null is typed as not nullable there, so its call is not among them.
+  const paths = [...new Set(onNull.flatMap((call) => resourcePaths(call)))].map((path) => path.split("."));
+  return {
+    program,
+    needed: (bindings) => constantsFail(bindings) || paths.some((path) => valueAt(bindings.resource, path) == null),
+  };
+}
+
+/**
+ * Whether an operand can fail in a way other than a null resource field. Fallible parts that
+ * read no resource are collected into `constants`, to be checked once, and calls that fail only
+ * on null into `onNull`.
+ */
+function failsOtherThanOnNull(expr: Expr, fallible: ReadonlyMap<string, Fallibility>, constants: Expr[], onNull: Expr[]): boolean {
+  // A null literal or a comprehension can produce the null a call fails on without any resource
+  // field being null, so such an operand is always evaluated again.
+  if (expr.exprKind.case === "comprehensionExpr") return true;
+  if (isNullLiteral(expr)) return true;
+  if (fallible.get(String(expr.id)) === "always") {
+    if (namesVariable(expr, "resource") || namesVariable(expr, "resources")) return true;
+    constants.push(expr);
+    return false;
+  }
+  if (fallible.get(String(expr.id)) === "on-null") onNull.push(expr);
+  // `x == null` is the usual null test and cannot fail, so its null literal is harmless.
+  const isEqualityTest = expr.exprKind.case === "callExpr" && (expr.exprKind.value.function === "_==_" || expr.exprKind.value.function === "_!=_");
+  const operands = isEqualityTest ? children(expr).filter((child) => !isNullLiteral(child)) : children(expr);
+  return operands.some((child) => failsOtherThanOnNull(child, fallible, constants, onNull));
+}
+
+function isNullLiteral(expr: Expr): boolean {
+  return expr.exprKind.case === "constExpr" && expr.exprKind.value.constantKind.case === "nullValue";
+}
+
+function valueAt(root: unknown, path: string[]): unknown {
+  let value = root;
+  for (const part of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function fallibleOperands(expr: Expr, fallible: ReadonlyMap<string, Fallibility>): Expr[] {
   const found: Expr[] = [];
   const visit = (node: Expr): void => {
     const kind = node.exprKind;
@@ -177,7 +255,7 @@ function isLogical(expr: Expr): boolean {
   return expr.exprKind.case === "callExpr" && (expr.exprKind.value.function === "_&&_" || expr.exprKind.value.function === "_||_");
 }
 
-function canFail(expr: Expr, fallible: ReadonlySet<string>): boolean {
+function canFail(expr: Expr, fallible: ReadonlyMap<string, Fallibility>): boolean {
   if (fallible.has(String(expr.id))) return true;
   if (expr.exprKind.case === "comprehensionExpr") return true;
   return children(expr).some((child) => canFail(child, fallible));

@@ -111,6 +111,28 @@ describe("evaluation", () => {
     expect(evaluate(source, {}, { ...resource, seenAt: null }).ok).toBe(false);
   });
 
+  it("reports a failing parameter expression hidden by ||", () => {
+    expect(evaluate('resource.enabled || duration(params.window) > duration("1h")', { window: "nonsense" }).ok).toBe(false);
+  });
+
+  it("passes the same expression with a valid parameter", () => {
+    expect(evaluate('resource.enabled || duration(params.window) > duration("1h")', { window: "2h" })).toEqual({ ok: true, value: true });
+  });
+
+  it("guards a null field behind a parameter window", () => {
+    const source = '(resource.seenAt > now - duration(string(params.days * 24) + "h")) || resource.enabled';
+    expect(evaluate(source, { days: 90 }, { ...resource, seenAt: null }).ok).toBe(false);
+    expect(evaluate(source, { days: 90 })).toEqual({ ok: true, value: true });
+  });
+
+  it("reports a null literal reaching a comparison behind ||", () => {
+    expect(evaluate("(resource.enabled ? null : resource.seenAt) < now || true").ok).toBe(false);
+  });
+
+  it("passes a ternary null test behind || on a null field", () => {
+    expect(evaluate("(resource.seenAt == null ? false : resource.seenAt < now) || resource.enabled", {}, { ...resource, seenAt: null })).toEqual({ ok: true, value: true });
+  });
+
   it("passes a logical expression over typed operands", () => {
     expect(evaluate("resource.enabled || resource.count > 1")).toEqual({ ok: true, value: true });
   });
