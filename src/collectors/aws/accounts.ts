@@ -189,7 +189,7 @@ async function openAccountSession(ctx: CollectContext<AwsConfig>, management: Aw
 
   const credentials = assumedRoleCredentials(ctx, management, target.roleArn, target.externalId);
   await credentials();
-  return new AwsSession(ctx.source, ctx.env, { accountId: target.id, partition: management.partition, credentials, limiter: management.callLimiter });
+  return new AwsSession(ctx.source, ctx.env, { accountId: target.id, partition: management.partition, credentials, limiter: management.callLimiter, roleArn: target.roleArn });
 }
 
 /**

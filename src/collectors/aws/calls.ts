@@ -19,7 +19,7 @@ export class AwsCallError extends Error {
 export class CoverageLog {
   private readonly entries = new Map<string, { scope: string; api: string; read: number; failed: number; firstError?: string }>();
 
-  constructor(private readonly accountId: string) {}
+  constructor(private readonly accountId: string, private readonly identity?: string) {}
 
   read(region: string, operation: AwsOperation): void {
     this.entry(region, operation).read += 1;
@@ -36,8 +36,9 @@ export class CoverageLog {
       .sort((a, b) => a.scope.localeCompare(b.scope) || a.api.localeCompare(b.api))
       .map((entry) => {
         const total = entry.read + entry.failed;
-        if (entry.failed === 0) return { source: "aws", scope: entry.scope, api: entry.api, status: "read", detail: `${total} ${total === 1 ? "call" : "calls"}` };
-        return { source: "aws", scope: entry.scope, api: entry.api, status: "error", detail: `${entry.failed} of ${total} calls failed; first: ${entry.firstError}` };
+        const identity = this.identity === undefined ? {} : { identity: this.identity };
+        if (entry.failed === 0) return { source: "aws", scope: entry.scope, api: entry.api, status: "read", detail: `${total} ${total === 1 ? "call" : "calls"}`, ...identity };
+        return { source: "aws", scope: entry.scope, api: entry.api, status: "error", detail: `${entry.failed} of ${total} calls failed; first: ${entry.firstError}`, ...identity };
       });
   }
 
@@ -67,7 +68,7 @@ export interface CallScope {
  */
 export function openCallScope(ctx: CollectContext<unknown>, session: AwsSession): CallScope {
   setMaxListeners(0, ctx.signal);
-  return { session, coverage: new CoverageLog(session.accountId), signal: ctx.signal };
+  return { session, coverage: new CoverageLog(session.accountId, session.identity), signal: ctx.signal };
 }
 
 /**

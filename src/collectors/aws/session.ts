@@ -48,6 +48,8 @@ export interface SessionAccess {
   credentials?: CredentialsProvider;
   /** The limiter of the session that opened this one, so `concurrency` bounds all accounts together. */
   limiter: Limiter;
+  /** The role assumed in the account, recorded as the identity the account was read as. */
+  roleArn?: string;
 }
 
 /** Maximum backoff between two attempts, as in the SDK's default strategy. */
@@ -60,6 +62,8 @@ const MAX_RETRY_DELAY_MS = 20_000;
 export class AwsSession {
   accountId = "";
   partition = "aws";
+  /** The principal the account is read as (caller or assumed role ARN), when known. */
+  identity: string | undefined;
   private readonly clients = new Map<string, Promise<AwsClients[AwsService]>>();
   private readonly limiter: Limiter;
 
@@ -71,6 +75,7 @@ export class AwsSession {
       this.accountId = access.accountId;
       this.partition = access.partition;
       this.credentials = access.credentials;
+      this.identity = access.roleArn;
     }
   }
 
@@ -165,6 +170,7 @@ export function openSession(ctx: CollectContext<AwsConfig>): Promise<AwsSession>
       const identity = await session.call(() => sts.send(new GetCallerIdentityCommand({}), { abortSignal: ctx.signal }));
       session.accountId = identity.Account ?? "";
       session.partition = identity.Arn?.split(":")[1] ?? session.partition;
+      session.identity = identity.Arn;
     } catch (error) {
       await session.destroy();
       throw toCollectorError(error, "sts:GetCallerIdentity", `region ${firstRegion}`);

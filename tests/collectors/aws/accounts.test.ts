@@ -147,6 +147,15 @@ describe("aws accounts", () => {
     expect(coverage.some((entry) => entry.scope === `${PAYMENTS}/eu-west-1` && entry.api === "s3:GetBucketEncryption")).toBe(true);
   });
 
+  test("coverage names the role each account was read as", async () => {
+    harness = await startHarness(estate([member(SHARED), member(PAYMENTS)]));
+    const records = await runAll({ accounts: [{ id: SHARED, role_arn: roleArn(SHARED) }, { id: PAYMENTS, role_arn: roleArn(PAYMENTS) }] });
+
+    const coverage = output(records, "aws.s3.buckets").coverage ?? [];
+    const encryption = coverage.find((entry) => entry.scope === `${PAYMENTS}/eu-west-1` && entry.api === "s3:GetBucketEncryption");
+    expect(encryption?.identity).toBe(roleArn(PAYMENTS));
+  });
+
   test("account that cannot be assumed is an error resource", async () => {
     const locked = member(PAYMENTS, { roles: [] });
     harness = await startHarness(estate([member(SHARED), locked]));
