@@ -151,6 +151,11 @@ export class ExpressionChecker {
   private inferSelect(expr: Expr, operand: Expr | undefined, field: string, testOnly: boolean): CelStaticType {
     if (!operand) return DYN;
     const base = this.infer(operand);
+    // Reading a field fails on a null object, a missing map key and an untyped value; it is
+    // marked like a call, so && and || cannot hide that error either.
+    if (base.kind === "map" || base.kind === "dyn" || base.kind === "null") this.fallible.set(String(expr.id), "always");
+    else if (base.kind === "object" && base.nullable) this.fallible.set(String(expr.id), "on-null");
+
     if (base.kind === "object") {
       const fieldType = base.fields[field];
       if (!fieldType) {

@@ -1,6 +1,7 @@
 import { celEnv, isCelError, parse, plan, type CelEnv } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
-import type { Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
+import { ExprSchema, type Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
+import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { FieldType, ObjectType } from "../collectors/schema.js";
 import { describeStatic, ExpressionChecker, typeOfValue, type CelStaticType, type CheckIssue, type Fallibility } from "./cel-check.js";
@@ -55,7 +56,7 @@ export function compileExpression(source: string, scope: CompileScope): CompileR
 
   const env = environment();
   const program = plan(env, parsed) as Program;
-  const guards = fallibleOperands(parsed.expr, checker.fallible).map((operand) => guardFor(env, operand, checker.fallible));
+  const guards = fallibleOperands(parsed.expr, checker.fallible).map(({ operand, branches }) => guardFor(env, operand, branches, checker.fallible));
   const fieldsRead = [...new Set(resourcePaths(parsed.expr))].sort();
   const readsResource = namesVariable(parsed.expr, "resource");
 
@@ -171,8 +172,8 @@ interface Guard {
  *   params.days * 24) + "h")`) has the same outcome for every resource, so it is evaluated once
  *   per control and parameter set.
  */
-function guardFor(env: CelEnv, operand: Expr, fallible: ReadonlyMap<string, Fallibility>): Guard {
-  const program = plan(env, operand) as Program;
+function guardFor(env: CelEnv, operand: Expr, branches: Branch[], fallible: ReadonlyMap<string, Fallibility>): Guard {
+  const program = plan(env, withinBranches(operand, branches)) as Program;
   const constants: Expr[] = [];
   const onNull: Expr[] = [];
   if (failsOtherThanOnNull(operand, fallible, constants, onNull)) return { program, needed: () => true };
@@ -233,22 +234,51 @@ function valueAt(root: unknown, path: string[]): unknown {
   return value;
 }
 
-function fallibleOperands(expr: Expr, fallible: ReadonlyMap<string, Fallibility>): Expr[] {
-  const found: Expr[] = [];
-  const visit = (node: Expr): void => {
+/** A ternary branch an operand sits in: the condition, and whether it is the `true` branch. */
+interface Branch {
+  condition: Expr;
+  taken: boolean;
+}
+
+function fallibleOperands(expr: Expr, fallible: ReadonlyMap<string, Fallibility>): Array<{ operand: Expr; branches: Branch[] }> {
+  const found: Array<{ operand: Expr; branches: Branch[] }> = [];
+  const visit = (node: Expr, branches: Branch[]): void => {
     const kind = node.exprKind;
     if (kind.case === "comprehensionExpr") return;
+    if (kind.case === "callExpr" && kind.value.function === "_?_:_" && kind.value.args.length === 3) {
+      const [condition, whenTrue, whenFalse] = kind.value.args as [Expr, Expr, Expr];
+      visit(condition, branches);
+      visit(whenTrue, [...branches, { condition, taken: true }]);
+      visit(whenFalse, [...branches, { condition, taken: false }]);
+      return;
+    }
     if (kind.case === "callExpr" && (kind.value.function === "_&&_" || kind.value.function === "_||_")) {
       for (const operand of kind.value.args) {
-        if (isLogical(operand)) visit(operand);
-        else if (canFail(operand, fallible)) found.push(operand);
+        if (!isLogical(operand) && canFail(operand, fallible)) found.push({ operand, branches });
+        visit(operand, branches);
       }
       return;
     }
-    for (const child of children(node)) visit(child);
+    for (const child of children(node)) visit(child, branches);
   };
-  visit(expr);
+  visit(expr, []);
   return found;
+}
+
+let syntheticId = 1_000_000_000n;
+
+/**
+ * Wraps an operand in the ternary conditions that lead to it, so evaluating it alone errs only
+ * when its branch is the one taken: `c ? x : y` guards `x` as `c ? x : false`.
+ */
+function withinBranches(operand: Expr, branches: Branch[]): Expr {
+  let wrapped = operand;
+  for (const branch of [...branches].reverse()) {
+    const neutral = create(ExprSchema, { id: syntheticId++, exprKind: { case: "constExpr", value: { constantKind: { case: "boolValue", value: false } } } });
+    const args = branch.taken ? [branch.condition, wrapped, neutral] : [branch.condition, neutral, wrapped];
+    wrapped = create(ExprSchema, { id: syntheticId++, exprKind: { case: "callExpr", value: { function: "_?_:_", args } } });
+  }
+  return wrapped;
 }
 
 function isLogical(expr: Expr): boolean {

@@ -11,6 +11,8 @@ const schema = resourceSchema({
   tags: t.list(t.string()),
   block: t.object({ all: t.bool() }),
   members: t.list(t.object({ role: t.string(), active: t.bool() })),
+  meta: t.nullable(t.object({ flag: t.bool() })),
+  labels: t.map(t.string()),
 });
 
 function compile(source: string, params: Record<string, unknown> = {}) {
@@ -28,6 +30,8 @@ const resource = {
   tags: ["a", "b"],
   block: { all: false },
   members: [{ role: "admin", active: true }, { role: "viewer", active: false }],
+  meta: null,
+  labels: {},
 };
 
 function evaluate(source: string, params: Record<string, unknown> = {}, value: Record<string, unknown> = resource) {
@@ -131,6 +135,31 @@ describe("evaluation", () => {
 
   it("passes a ternary null test behind || on a null field", () => {
     expect(evaluate("(resource.seenAt == null ? false : resource.seenAt < now) || resource.enabled", {}, { ...resource, seenAt: null })).toEqual({ ok: true, value: true });
+  });
+
+  it.each([
+    "resource.enabled || resource.meta.flag",
+    "resource.meta.flag || resource.enabled",
+    "!(resource.meta.flag && !resource.enabled)",
+    'resource.enabled || resource.labels.env == "prod"',
+    '{"a": 1}.b == 1 || resource.enabled',
+  ])("reports a missing field behind a logical operator: %s", (source) => {
+    expect(evaluate(source).ok).toBe(false);
+  });
+
+  it("passes a field read behind a null test", () => {
+    expect(evaluate("resource.meta == null ? true : resource.meta.flag")).toEqual({ ok: true, value: true });
+    expect(evaluate("resource.meta == null ? true : resource.meta.flag", {}, { ...resource, meta: { flag: false } })).toEqual({ ok: true, value: false });
+  });
+
+  it("ignores a fallible operand in a ternary branch not taken", () => {
+    const source = "resource.count == 0 ? true : (10 / resource.count > 1 || resource.enabled)";
+    expect(evaluate(source, {}, { ...resource, count: 0 })).toEqual({ ok: true, value: true });
+  });
+
+  it("checks a fallible operand in the ternary branch taken", () => {
+    const source = "resource.count != 0 ? true : (10 / resource.count > 1 || resource.enabled)";
+    expect(evaluate(source, {}, { ...resource, count: 0 }).ok).toBe(false);
   });
 
   it("passes a logical expression over typed operands", () => {
