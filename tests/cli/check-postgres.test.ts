@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { seedDemo, startPostgres } from "../../demo/postgres-server.js";
 import { run } from "../../src/cli/main.js";
 import { postgresServer } from "../helpers/postgres.js";
-import { captureIO } from "./cli.test.js";
+import { captureIO } from "../helpers/cli.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 

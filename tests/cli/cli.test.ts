@@ -5,25 +5,11 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
+import { captureIO } from "../helpers/cli.js";
 import type { CliIO } from "../../src/cli/context.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const execFileAsync = promisify(execFile);
-
-/** An in-process CLI with captured output. */
-export function captureIO(cwd: string, env: Record<string, string | undefined> = {}): CliIO & { out: () => string; err: () => string } {
-  let stdout = "";
-  let stderr = "";
-  return {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    env,
-    cwd,
-    isTTY: false,
-    out: () => stdout,
-    err: () => stderr,
-  };
-}
 
 describe("soc2 CLI", () => {
   it("lists the 61 criteria by series", async () => {

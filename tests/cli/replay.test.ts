@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
 import { openBundle } from "../../src/evidence/index.js";
 import { postgresServer } from "../helpers/postgres.js";
-import { captureIO } from "./cli.test.js";
+import { captureIO } from "../helpers/cli.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const NOW = "2026-12-04T12:00:00Z";

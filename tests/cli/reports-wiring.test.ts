@@ -5,24 +5,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIO } from "../../src/cli/context.js";
 import { run } from "../../src/cli/main.js";
+import { captureIO } from "../helpers/cli.js";
 import { buildBundle, openStore, writeBundle, type SigningKey } from "../../src/evidence/index.js";
 import { loadHistory } from "../../src/reports/history.js";
 import { makeInput, makeKey } from "../evidence/fixtures.js";
 import { FakeS3 } from "../fakes/s3-store/server.js";
-
-function captureIO(cwd: string, env: Record<string, string | undefined> = {}): CliIO & { out: () => string; err: () => string } {
-  let stdout = "";
-  let stderr = "";
-  return {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    env,
-    cwd,
-    isTTY: false,
-    out: () => stdout,
-    err: () => stderr,
-  };
-}
 
 const LAPTOP_CONTROL = [
   "id: laptops-encrypted",
