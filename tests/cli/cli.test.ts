@@ -90,19 +90,7 @@ describe("soc2 CLI", () => {
       "sources:",
       "  inventory: { file_env: LAPTOPS }",
     ].join("\n"));
-    await writeFile(path.join(dir, "controls/laptops-encrypted.yaml"), [
-      "id: laptops-encrypted",
-      "title: Laptop disks are encrypted",
-      "description: Workstations hold cached client data.",
-      "type: automated",
-      "criteria: [{ id: CC6.1, link: direct, why: protects data on devices }]",
-      "category: security",
-      "severity: medium",
-      "owner: it",
-      "frequency: continuous",
-      "collector: inventory.laptops",
-      "assert: [{ expr: resource.diskEncrypted, message: disk is not encrypted }]",
-    ].join("\n"));
+    await cp(path.join(import.meta.dirname, "fixtures/laptops-encrypted.yaml"), path.join(dir, "controls/laptops-encrypted.yaml"));
     const io = captureIO(dir, { LAPTOPS: JSON.stringify([{ id: "mac-1", diskEncrypted: true }, { id: "mac-2", diskEncrypted: false }]) });
     expect(await run(["check", "--format", "json"], io)).toBe(1);
     const result = JSON.parse(io.out());

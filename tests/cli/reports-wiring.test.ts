@@ -11,19 +11,8 @@ import { loadHistory } from "../../src/reports/history.js";
 import { makeInput, makeKey } from "../evidence/fixtures.js";
 import { FakeS3 } from "../fakes/s3-store/server.js";
 
-const LAPTOP_CONTROL = [
-  "id: laptops-encrypted",
-  "title: Laptop disks are encrypted",
-  "description: Workstations hold cached client data.",
-  "type: automated",
-  "criteria: [{ id: CC6.1, link: direct, why: protects data on devices }]",
-  "category: security",
-  "severity: medium",
-  "owner: it",
-  "frequency: continuous",
-  "collector: inventory.laptops",
-  "assert: [{ expr: resource.diskEncrypted, message: disk is not encrypted }]",
-].join("\n");
+/** The plug-in control the CLI tests share, next to the plug-in source it reads. */
+const LAPTOP_CONTROL = await readFile(path.join(import.meta.dirname, "fixtures/laptops-encrypted.yaml"), "utf8");
 
 /** A manual control with no attestation recorded: pending, so in scope but not evaluated. */
 const REVIEW_CONTROL = [
