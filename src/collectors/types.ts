@@ -14,7 +14,7 @@ export interface Resource {
   [field: string]: unknown;
 }
 
-/** What a resource is matched on by the classification selectors of the configuration. */
+/** The attributes of a resource that the configuration's classification selectors match on. */
 export interface ClassifyTarget {
   kind: string;
   name: string;

@@ -5,9 +5,9 @@ import { describeType, type FieldType } from "../collectors/schema.js";
  * Static types of CEL expressions over our resource schemas.
  *
  * @bufbuild/cel 0.6 parses and evaluates the whole language, but its checker handles only
- * constants and identifiers. This walks the library's parsed AST instead (no parser of our own)
- * and infers types far enough to reject an unknown field, an operator applied to mismatched
- * types, or a non-boolean assertion at load time rather than as a silent `false` at run time.
+ * constants and identifiers. This walks the library's parsed AST instead (no parser of our own).
+ * It infers types far enough to reject an unknown field, an operator applied to mismatched
+ * types, or a non-boolean assertion at load time, rather than as a silent `false` at run time.
  * Where the static type is unknown (`dyn`) the check stops and the evaluator decides.
  */
 export type CelStaticType = FieldType | { kind: "duration"; nullable?: boolean } | { kind: "null"; nullable?: boolean } | { kind: "type"; nullable?: boolean };
@@ -68,7 +68,10 @@ const FIXED_RESULT: Record<string, CelStaticType> = {
   getMilliseconds: INT,
 };
 
-/** Calls that never fail at run time, whatever their operands hold. */
+/**
+ * Calls that never fail by themselves: CEL equality is defined for any two values, and the logic
+ * operators and the ternary fail only through an operand, which is checked on its own.
+ */
 const NEVER_FAILS = new Set(["_&&_", "_||_", "_==_", "_!=_", "_?_:_", "@not_strictly_false"]);
 
 /** Calls that fail only when an operand is null or of an unexpected type at run time. */
@@ -82,7 +85,7 @@ export class ExpressionChecker {
   /**
    * Call nodes that can fail at run time even though the expression type-checked, by id.
    * `always`: arithmetic, indexing, conversions, regular expressions, untyped operands.
-   * `on-null`: a call that fails only when one of its nullable operands holds null.
+   * `on-null`: a call that fails only when one of its nullable operands is null.
    */
   readonly fallible = new Map<string, Fallibility>();
   /** Field paths known not to be null where they are read (narrowed by a ternary's null test). */

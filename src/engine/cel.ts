@@ -190,8 +190,8 @@ function guardFor(env: CelEnv, operand: Expr, branches: Branch[], fallible: Read
     return failed;
   };
 
-  // Only the fields read by calls that fail on null matter; a field a ternary already tested for
-  // null is typed as not nullable there, so its call is not among them.
+  // Only the fields read by calls that fail on null matter. A field that a ternary already tested
+  // for null is typed as not nullable in that branch, so its call is not among them.
   const paths = [...new Set(onNull.flatMap((call) => resourcePaths(call)))].map((path) => path.split("."));
   return {
     program,
@@ -200,9 +200,9 @@ function guardFor(env: CelEnv, operand: Expr, branches: Branch[], fallible: Read
 }
 
 /**
- * Whether an operand can fail in a way other than a null resource field. Fallible parts that
- * read no resource are collected into `constants`, to be checked once, and calls that fail only
- * on null into `onNull`.
+ * Tells whether an operand can fail in a way other than a null resource field. Fallible parts
+ * that read no resource go into `constants`, to be checked once. Calls that fail only on null
+ * go into `onNull`.
  */
 function failsOtherThanOnNull(expr: Expr, fallible: ReadonlyMap<string, Fallibility>, constants: Expr[], onNull: Expr[]): boolean {
   // A null literal or a comprehension can produce the null a call fails on without any resource
@@ -215,7 +215,8 @@ function failsOtherThanOnNull(expr: Expr, fallible: ReadonlyMap<string, Fallibil
     return false;
   }
   if (fallible.get(String(expr.id)) === "on-null") onNull.push(expr);
-  // `x == null` is the usual null test and cannot fail, so its null literal is harmless.
+  // `x == null` and `x != null` never fail (CEL equality is defined for any pair of values), so
+  // the null literal of such a test cannot reach a fallible call.
   const isEqualityTest = expr.exprKind.case === "callExpr" && (expr.exprKind.value.function === "_==_" || expr.exprKind.value.function === "_!=_");
   const operands = isEqualityTest ? children(expr).filter((child) => !isNullLiteral(child)) : children(expr);
   return operands.some((child) => failsOtherThanOnNull(child, fallible, constants, onNull));
@@ -234,10 +235,11 @@ function valueAt(root: unknown, path: string[]): unknown {
   return value;
 }
 
-/** A ternary branch an operand sits in: the condition, and whether it is the `true` branch. */
+/** A ternary branch that leads to an operand: the condition, and which of its two branches. */
 interface Branch {
   condition: Expr;
-  taken: boolean;
+  /** True for the branch the ternary takes when the condition is true. */
+  whenTrue: boolean;
 }
 
 function fallibleOperands(expr: Expr, fallible: ReadonlyMap<string, Fallibility>): Array<{ operand: Expr; branches: Branch[] }> {
@@ -248,8 +250,8 @@ function fallibleOperands(expr: Expr, fallible: ReadonlyMap<string, Fallibility>
     if (kind.case === "callExpr" && kind.value.function === "_?_:_" && kind.value.args.length === 3) {
       const [condition, whenTrue, whenFalse] = kind.value.args as [Expr, Expr, Expr];
       visit(condition, branches);
-      visit(whenTrue, [...branches, { condition, taken: true }]);
-      visit(whenFalse, [...branches, { condition, taken: false }]);
+      visit(whenTrue, [...branches, { condition, whenTrue: true }]);
+      visit(whenFalse, [...branches, { condition, whenTrue: false }]);
       return;
     }
     if (kind.case === "callExpr" && (kind.value.function === "_&&_" || kind.value.function === "_||_")) {
@@ -275,7 +277,7 @@ function withinBranches(operand: Expr, branches: Branch[]): Expr {
   let wrapped = operand;
   for (const branch of [...branches].reverse()) {
     const neutral = create(ExprSchema, { id: syntheticId++, exprKind: { case: "constExpr", value: { constantKind: { case: "boolValue", value: false } } } });
-    const args = branch.taken ? [branch.condition, wrapped, neutral] : [branch.condition, neutral, wrapped];
+    const args = branch.whenTrue ? [branch.condition, wrapped, neutral] : [branch.condition, neutral, wrapped];
     wrapped = create(ExprSchema, { id: syntheticId++, exprKind: { case: "callExpr", value: { function: "_?_:_", args } } });
   }
   return wrapped;
@@ -316,7 +318,9 @@ export function toCelValue(value: unknown, type: FieldType, path: string): unkno
       if (typeof value !== "number") throw mismatch(path, type.kind, value);
       return value;
     case "timestamp": {
-      const date = typeof value === "string" ? new Date(value) : value instanceof Date ? value : undefined;
+      let date: Date | undefined;
+      if (typeof value === "string") date = new Date(value);
+      else if (value instanceof Date) date = value;
       if (!date || Number.isNaN(date.getTime())) throw mismatch(path, type.kind, value);
       return timestampFromDate(date);
     }

@@ -112,14 +112,16 @@ function judgeResources(
   now: unknown,
 ): Pick<ControlResult, "status" | "reason" | "findings"> {
   const spec = control.spec;
-  const wanted = spec.type === "policy" ? new Set(spec.policies) : undefined;
-  // Each resource is either an early error, selected, or left out by `where`; assertions run in
-  // a second pass because `resources` must hold the whole selected set.
+  const requiredPolicies = spec.type === "policy" ? new Set(spec.policies) : undefined;
+  // Each resource is an early error, selected, or left out by `where`. Assertions run in a
+  // second pass, because `resources` must be the whole selected set.
   const outcomes: Array<{ finding: Finding } | { selected: { resource: Resource; value: Record<string, unknown> } }> = [];
 
   for (const item of prepared) {
-    if (wanted && !wanted.has(item.resource.id)) continue;
-    const failure = item.resource._error ? `${item.resource._error.code}: ${item.resource._error.message}` : "problem" in item ? item.problem : undefined;
+    if (requiredPolicies && !requiredPolicies.has(item.resource.id)) continue;
+    let failure: string | undefined;
+    if (item.resource._error) failure = `${item.resource._error.code}: ${item.resource._error.message}`;
+    else if ("problem" in item) failure = item.problem;
     if (failure) {
       // A resource that could not be read completely is reported, never dropped: its `where`
       // may not be decidable, and dropping it could turn an incomplete read into a pass.
@@ -144,7 +146,7 @@ function judgeResources(
   const setLevel = new Map<CompiledAssertion, EvaluationOutcome>();
   const findings = outcomes.map((outcome) => ("finding" in outcome ? outcome.finding : judgeOne(control, outcome.selected, resources, params, now, setLevel)));
 
-  if (wanted) {
+  if (requiredPolicies) {
     const present = new Set(prepared.map((item) => item.resource.id));
     for (const id of spec.policies!) {
       if (!present.has(id)) findings.push({ resource: id, status: "fail", message: `policy "${id}" not found in the policies folder` });
@@ -213,7 +215,7 @@ function summarize(control: LoadedControl, findings: Finding[], collected: numbe
   return { status: "pass", reason: `all ${passed} resource${passed === 1 ? "" : "s"} pass`, findings };
 }
 
-/** The values of the fields an assertion read, for the finding: what the verdict rests on. */
+/** Collects the values of the fields an assertion read, for the finding: what the verdict rests on. */
 function pick(resource: Resource, paths: string[]): Record<string, unknown> | undefined {
   if (paths.length === 0) return undefined;
   const fields: Record<string, unknown> = {};

@@ -26,7 +26,7 @@ export interface Workspace {
   controls: LoadedControl[];
   /**
    * Repository root: file paths in results, reports and bundles are relative to it. The git
-   * work tree that holds the controls, else the controls folder's parent.
+   * work tree that contains the controls, else the controls folder's parent.
    */
   rootDir: string;
   exceptionsDir: string;
@@ -65,7 +65,7 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<Workspac
   return { loaded, registry, sources, controls, rootDir, exceptionsDir, catalogIds };
 }
 
-/** The nearest folder above the controls folder that holds `.git`, else the folder's parent. */
+/** Finds the nearest folder above the controls folder that contains `.git`, else returns its parent. */
 async function repositoryRoot(controlsDir: string): Promise<string> {
   for (let current = controlsDir; ; current = path.dirname(current)) {
     if (await stat(path.join(current, ".git")).then(() => true, () => false)) return current;
@@ -79,14 +79,14 @@ export function isInScope(category: TrustCategory, scope: TrustCategory[]): bool
 }
 
 function selectOnly(controls: LoadedControl[], only: string[]): LoadedControl[] {
-  const wanted = only.flatMap((item) => item.split(",")).map((item) => item.trim()).filter(Boolean);
-  const unmatched = wanted.filter((item) => !controls.some((control) => matchesOnly(control, item)));
+  const requested = only.flatMap((item) => item.split(",")).map((item) => item.trim()).filter(Boolean);
+  const unmatched = requested.filter((item) => !controls.some((control) => matchesOnly(control, item)));
   if (unmatched.length > 0) {
     throw new Soc2Error("SOC2_USAGE", `--only ${unmatched.join(", ")} matches no control in scope`, {
       hint: "Give a control id, a criterion (CC6.1), a series (CC6), a trust category, a tag, or a collector or source (postgres); `soc2 controls list` shows them.",
     });
   }
-  return controls.filter((control) => wanted.some((item) => matchesOnly(control, item)));
+  return controls.filter((control) => requested.some((item) => matchesOnly(control, item)));
 }
 
 function matchesOnly(control: LoadedControl, item: string): boolean {
@@ -97,7 +97,7 @@ function matchesOnly(control: LoadedControl, item: string): boolean {
   return spec.criteria.some((criterion) => criterion.id === item || CRITERIA_BY_ID.get(criterion.id)?.series === item);
 }
 
-/** The repository-file collectors read folders named by the configuration, resolved here. */
+/** Resolves the folders the repository-file collectors read from the configuration's paths. */
 function injectFileSources(sources: Map<string, unknown>, loaded: LoadedConfig): void {
   const configured = (sources.get("files") ?? {}) as Record<string, unknown>;
   const attestations = path.resolve(loaded.baseDir, loaded.config.evidence.attestations);
@@ -170,7 +170,7 @@ export async function check(options: CheckOptions): Promise<CheckOutcome> {
   return { run, snapshot, exceptions: { active: waived.active, expired: waived.expired } };
 }
 
-/** Collector records recorded earlier that the configuration asks to replay instead of collecting. */
+/** Reads the recorded collector records that the configuration lists under `replay`. */
 async function replayRecords(workspace: Workspace): Promise<{ records: Snapshot["collectors"]; notes: string[] } | undefined> {
   const files = workspace.loaded.config.replay;
   if (files.length === 0) return undefined;
